@@ -1,0 +1,208 @@
+"""The Auto classes: read a checkpoint's files, look the deciding key up in a registry table, build the
+object, and record in the resolution trace which file and key decided.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from . import errors, registry
+from .configuration import CONFIG_NAME, PretrainedConfig, read_config_dict
+from .hub import Checkpoint, pop_hub_kwargs
+from .registry import Registry
+
+TOKENIZER_CONFIG = "tokenizer_config.json"
+
+
+class AutoClass:
+    """Auto classes are factories: they are never instantiated."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise errors.AutoClassUsageError(
+            f"{type(self).__name__} is not instantiated: use {type(self).__name__}.from_pretrained(reference)"
+            + (" or .from_config(config)." if hasattr(self, "from_config") else ".")
+        )
+
+
+def refuse_remote_code(kwargs: dict[str, Any]) -> None:
+    if kwargs.pop("trust_remote_code", None):
+        raise errors.RemoteCodeError(
+            "trust_remote_code=True: explorer never runs code from a checkpoint. Use a supported architecture."
+        )
+
+
+# --- configurations --------------------------------------------------------------------------------------------
+
+
+class AutoConfig(AutoClass):
+    @classmethod
+    def for_model(cls, model_type: str, **kwargs: Any) -> PretrainedConfig:
+        """A config of ``model_type`` with transformers' defaults, ``kwargs`` overriding them."""
+        return registry.CONFIGS.get(model_type, source="AutoConfig.for_model")(**kwargs)
+
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path: Any, **kwargs: Any) -> Any:
+        """The config class named by ``config.json``'s ``model_type``; ``kwargs`` naming config fields
+        override the file (``return_unused_kwargs=True`` also returns the others)."""
+        checkpoint = Checkpoint.open(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
+        refuse_remote_code(kwargs)
+        data = read_config_dict(checkpoint)
+        return config_class_for(checkpoint, data).from_checkpoint_dict(checkpoint, data, **kwargs)
+
+    @staticmethod
+    def register(model_type: str, config_class: type[PretrainedConfig], exist_ok: bool = False) -> None:
+        if config_class.model_type != model_type:
+            raise errors.ConfigValueError(
+                f"{config_class.__name__}.model_type is {config_class.model_type!r}, not {model_type!r}: "
+                "set the class attribute model_type to the key you register."
+            )
+        registry.CONFIGS.register(model_type, config_class, exist_ok=exist_ok)
+
+
+def config_class_for(checkpoint: Checkpoint, data: dict[str, Any]) -> type[PretrainedConfig]:
+    """config.json's ``model_type`` -> config class; without one, the longest known type in the name (as
+    transformers does for old checkpoints)."""
+    source = checkpoint.name_of(CONFIG_NAME)
+    model_type = data.get("model_type")
+    if model_type is None:
+        name = checkpoint.reference.lower()
+        found = [known for known in sorted(registry.CONFIGS, key=len, reverse=True) if known in name]
+        if not found:
+            raise errors.UnknownModelTypeError(
+                f"{source} of {checkpoint.reference!r} has no model_type, and the name contains no supported "
+                f"type ({', '.join(registry.CONFIGS)}). Add a \"model_type\" key to {source}."
+            )
+        config_class = registry.CONFIGS.get(found[0])
+        checkpoint.trace.decide("AutoConfig", source, "model_type", None, config_class.__name__,
+                                note=f"no model_type in the file; {found[0]!r} found in the name")
+        return config_class
+    if not isinstance(model_type, str):
+        raise errors.MalformedFileError(f"{source}: model_type must be a string, got {model_type!r}.")
+    config_class = registry.CONFIGS.get(model_type, source=source)
+    checkpoint.trace.decide("AutoConfig", source, "model_type", model_type, config_class.__name__)
+    return config_class
+
+
+# --- tokenizers ----------------------------------------------------------------------------------------------------
+
+
+class AutoTokenizer(AutoClass):
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path: Any, *inputs: Any, **kwargs: Any) -> Any:
+        """The class named by ``tokenizer_config.json``'s ``tokenizer_class``, else the one for
+        ``config.json``'s model type; always the fast tokenizer (``use_fast`` is accepted and noted)."""
+        checkpoint = Checkpoint.open(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
+        refuse_remote_code(kwargs)
+        use_fast = kwargs.pop("use_fast", True)
+        tokenizer_class = tokenizer_class_for(checkpoint, kwargs.pop("config", None))
+        if not use_fast:
+            checkpoint.trace.decide("AutoTokenizer", "", "use_fast", False, tokenizer_class.__name__,
+                                    note="explorer has only fast (tokenizers) tokenizers; their output is the same")
+        return tokenizer_class.from_pretrained(checkpoint, *inputs, **kwargs)
+
+    @staticmethod
+    def register(model_type: str, tokenizer_class: type, exist_ok: bool = False) -> None:
+        registry.TOKENIZERS.register(model_type, tokenizer_class, exist_ok=exist_ok)
+
+
+def tokenizer_class_for(checkpoint: Checkpoint, config: PretrainedConfig | None) -> type:
+    from .tokenization import PreTrainedTokenizerFast, tokenizer_class_from_name
+
+    settings = checkpoint.read_json(TOKENIZER_CONFIG) or {}
+    source = checkpoint.name_of(TOKENIZER_CONFIG)
+    name = settings.get("tokenizer_class")
+    if name is not None:
+        found = tokenizer_class_from_name(name) if isinstance(name, str) else None
+        if found is not None:
+            checkpoint.trace.decide("AutoTokenizer", source, "tokenizer_class", name, found.__name__)
+            return found
+        checkpoint.trace.decide("AutoTokenizer", source, "tokenizer_class", name, "not a known class",
+                                note="falling back to the model type")
+    model_type = config.model_type if config is not None else _model_type_of(checkpoint)
+    if model_type is not None:
+        found = registry.TOKENIZERS.get(model_type, source=checkpoint.name_of(CONFIG_NAME))
+        checkpoint.trace.decide("AutoTokenizer", checkpoint.name_of(CONFIG_NAME), "model_type", model_type,
+                                found.__name__)
+        return found
+    if checkpoint.has("tokenizer.json"):
+        checkpoint.trace.decide("AutoTokenizer", checkpoint.name_of("tokenizer.json"), "", None,
+                                PreTrainedTokenizerFast.__name__, note="no tokenizer_class and no model type")
+        return PreTrainedTokenizerFast
+    raise errors.EntryNotFoundError(
+        f"{checkpoint.describe()} has no tokenizer: no tokenizer_class in {TOKENIZER_CONFIG}, no model_type in "
+        f"{CONFIG_NAME}, and no tokenizer.json. Pass the checkpoint the tokenizer came with."
+    )
+
+
+def _model_type_of(checkpoint: Checkpoint) -> str | None:
+    data = checkpoint.read_json(CONFIG_NAME)
+    return None if data is None else config_class_for(checkpoint, data).model_type
+
+
+# --- models ----------------------------------------------------------------------------------------------------------
+
+
+class AutoModelClass(AutoClass):
+    """Picks the class for a config's model type from one registry table (``_registry``)."""
+
+    _registry: ClassVar[Registry]
+
+    @classmethod
+    def model_class_for(cls, config: PretrainedConfig, source: str) -> type:
+        return cls._registry.get(config.model_type, source=source)
+
+    @classmethod
+    def from_config(cls, config: PretrainedConfig, **kwargs: Any) -> Any:
+        """A model with random weights for ``config`` (nothing is read)."""
+        return cls.model_class_for(config, type(config).__name__).from_config(config, **kwargs)
+
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path: Any, *model_args: Any, **kwargs: Any) -> Any:
+        from .weights import LOAD_ARGUMENTS
+
+        checkpoint = Checkpoint.open(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
+        refuse_remote_code(kwargs)
+        options = {name: kwargs.pop(name) for name in LOAD_ARGUMENTS if name in kwargs}
+        config = kwargs.pop("config", None)
+        if config is None:
+            config, kwargs = AutoConfig.from_pretrained(checkpoint, return_unused_kwargs=True, **kwargs)
+        elif not isinstance(config, PretrainedConfig):
+            config = AutoConfig.from_pretrained(config)
+        model_class = cls.model_class_for(config, checkpoint.name_of(CONFIG_NAME))
+        record_architecture(checkpoint, cls.__name__, config, model_class)
+        return model_class.from_pretrained(checkpoint, *model_args, config=config, **options, **kwargs)
+
+    @classmethod
+    def register(cls, config_class: type[PretrainedConfig], model_class: type, exist_ok: bool = False) -> None:
+        cls._registry.register(config_class.model_type, model_class, exist_ok=exist_ok)
+
+
+def record_architecture(checkpoint: Checkpoint, auto_name: str, config: PretrainedConfig, model_class: type) -> None:
+    """Trace which class the checkpoint was saved from, and which one this Auto class chose."""
+    saved_from = (config.architectures or [None])[0]
+    note = "" if saved_from in (None, model_class.__name__) else f"saved from {saved_from}; {auto_name} picks its own head"
+    checkpoint.trace.decide(auto_name, checkpoint.name_of(CONFIG_NAME), "model_type", config.model_type,
+                            model_class.__name__)
+    if saved_from is not None:
+        checkpoint.trace.decide(auto_name, checkpoint.name_of(CONFIG_NAME), "architectures[0]", saved_from,
+                                model_class.__name__, note=note)
+
+
+class AutoModel(AutoModelClass):
+    _registry = registry.MODELS
+
+
+class AutoModelForMaskedLM(AutoModelClass):
+    _registry = registry.MASKED_LM
+
+
+class AutoModelForSequenceClassification(AutoModelClass):
+    _registry = registry.SEQUENCE_CLASSIFICATION
+
+
+class AutoModelForTokenClassification(AutoModelClass):
+    _registry = registry.TOKEN_CLASSIFICATION
+
+
+class AutoModelForQuestionAnswering(AutoModelClass):
+    _registry = registry.QUESTION_ANSWERING

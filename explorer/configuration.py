@@ -1,0 +1,293 @@
+"""The base configuration: defaults per class, unknown keys kept, validation, and JSON in and out.
+
+A subclass declares ``model_type``, its ``defaults`` (transformers' values for that architecture) and which
+fields are sizes; everything else, including keys this version does not know, is kept as an attribute and
+written back on save, as transformers does.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from pathlib import Path
+from typing import Any, ClassVar
+
+from . import errors
+from .hub import Checkpoint, pop_hub_kwargs
+from .trace import ResolutionTrace
+
+CONFIG_NAME = "config.json"
+
+PROBLEM_TYPES = ("regression", "single_label_classification", "multi_label_classification")
+
+# Upper bounds that no real checkpoint reaches: a config beyond them is refused before any allocation.
+SIZE_LIMITS = {
+    "vocab_size": 1 << 24,
+    "hidden_size": 1 << 16,
+    "intermediate_size": 1 << 18,
+    "num_hidden_layers": 1024,
+    "num_attention_heads": 1024,
+    "max_position_embeddings": 1 << 20,
+    "type_vocab_size": 1 << 16,
+}
+
+# Keys kept on the object but never serialised (as transformers); _name_or_path is left out of the diff only.
+NOT_SERIALIZED = ("_commit_hash", "_attn_implementation", "_resolution_trace")
+
+
+class PretrainedConfig:
+    """Hyper-parameters of one architecture. Subclasses set ``model_type`` and ``defaults``."""
+
+    model_type: ClassVar[str] = ""
+    # names some architectures use for the common ones, e.g. DistilBERT's ``dim`` for ``hidden_size``
+    attribute_map: ClassVar[dict[str, str]] = {}
+    # field defaults; merged along the class hierarchy, the subclass winning
+    defaults: ClassVar[dict[str, Any]] = {
+        "transformers_version": None,
+        "architectures": None,
+        "output_hidden_states": False,
+        "output_attentions": False,
+        "return_dict": True,
+        "dtype": None,
+        "chunk_size_feed_forward": 0,
+        "is_encoder_decoder": False,
+        "id2label": None,
+        "label2id": None,
+        "problem_type": None,
+    }
+    size_limits: ClassVar[dict[str, int]] = SIZE_LIMITS
+    # (size, heads): heads must divide size
+    head_division: ClassVar[tuple[str, str] | None] = None
+
+    def __init__(self, **kwargs: Any) -> None:
+        for name, value in self.default_values().items():
+            object.__setattr__(self, self.attribute_map.get(name, name), copy.deepcopy(value))
+        torch_dtype = kwargs.pop("torch_dtype", None)
+        num_labels = kwargs.pop("num_labels", None)
+        self._name_or_path = str(kwargs.pop("name_or_path", kwargs.pop("_name_or_path", "")))
+        for name, value in kwargs.items():
+            setattr(self, name, value)
+        if self.dtype is None and torch_dtype is not None:
+            self.dtype = torch_dtype
+        self._init_labels(num_labels)
+        self.validate()
+
+    @classmethod
+    def default_values(cls) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        for klass in reversed(cls.__mro__):
+            merged.update(vars(klass).get("defaults", {}))
+        return merged
+
+    # attribute_map: ``config.hidden_size`` reads and writes DistilBERT's ``dim``
+    def __getattr__(self, name: str) -> Any:
+        mapped = type(self).attribute_map.get(name)
+        if mapped is None:
+            raise AttributeError(f"{type(self).__name__} has no attribute {name!r}")
+        return getattr(self, mapped)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, type(self).attribute_map.get(name, name), value)
+
+    # --- labels ----------------------------------------------------------------------------------------
+
+    def _init_labels(self, num_labels: int | None) -> None:
+        if self.id2label is None:
+            self.num_labels = 2 if num_labels is None else num_labels
+            return
+        if not isinstance(self.id2label, dict):
+            raise errors.ConfigValueError(
+                f"id2label must map label ids to names, not be a {type(self.id2label).__name__}."
+            )
+        try:
+            self.id2label = {int(key): value for key, value in self.id2label.items()}
+        except (TypeError, ValueError):
+            raise errors.ConfigValueError(
+                f"id2label keys must be label ids (integers), got {list(self.id2label)[:5]}."
+            ) from None
+        if self.label2id is None:
+            self.label2id = {name: index for index, name in self.id2label.items()}
+        if num_labels is not None and num_labels != len(self.id2label):
+            self.num_labels = num_labels  # an explicit count wins, as in transformers' from_pretrained
+
+    @property
+    def num_labels(self) -> int | None:
+        return None if self.id2label is None else len(self.id2label)
+
+    @num_labels.setter
+    def num_labels(self, count: int) -> None:
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise errors.ConfigValueError(f"num_labels must be a non-negative integer, got {count!r}.")
+        if self.id2label is None or len(self.id2label) != count:
+            self.id2label = {index: f"LABEL_{index}" for index in range(count)}
+            self.label2id = {name: index for index, name in self.id2label.items()}
+
+    @property
+    def name_or_path(self) -> str:
+        return self._name_or_path
+
+    @name_or_path.setter
+    def name_or_path(self, value: str | os.PathLike) -> None:
+        self._name_or_path = str(value)
+
+    @property
+    def torch_dtype(self) -> Any:
+        """transformers' older name for :attr:`dtype`."""
+        return self.dtype
+
+    @property
+    def resolution_trace(self) -> ResolutionTrace | None:
+        return self.__dict__.get("_resolution_trace")
+
+    # --- validation ------------------------------------------------------------------------------------
+
+    def validate(self) -> None:
+        """Refuse values that cannot work, naming the field, before any model allocates memory."""
+        for name, limit in self.size_limits.items():
+            if name in self.__dict__:
+                check_size(name, self.__dict__[name], limit)
+        for name, value in self.__dict__.items():
+            if name.endswith(("dropout", "dropout_prob")) and value is not None:
+                check_probability(name, value)
+        if self.head_division:
+            size, heads = self.head_division
+            if getattr(self, size) % getattr(self, heads):
+                raise errors.ConfigValueError(
+                    f"{size}={getattr(self, size)} is not a multiple of {heads}={getattr(self, heads)}: each "
+                    f"attention head gets {size} / {heads} features. Change one of them."
+                )
+        if self.problem_type not in (None, *PROBLEM_TYPES):
+            raise errors.ConfigValueError(
+                f"problem_type={self.problem_type!r} is not one of {PROBLEM_TYPES} (or None)."
+            )
+
+    # --- serialisation ---------------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        output = {
+            name: copy.deepcopy(value) for name, value in self.__dict__.items() if name not in NOT_SERIALIZED
+        }
+        output["model_type"] = self.model_type
+        if output.get("dtype") is not None:
+            output["dtype"] = str(output["dtype"]).removeprefix("torch.")
+        return output
+
+    def to_diff_dict(self) -> dict[str, Any]:
+        """Only what differs from the base and class defaults (what transformers writes and prints)."""
+        base = PretrainedConfig().to_dict()
+        class_defaults = type(self)().to_dict()
+        diff = {}
+        for name, value in self.to_dict().items():
+            if name == "_name_or_path":
+                continue
+            if (
+                name not in base
+                or name in ("model_type", "transformers_version")
+                or value != base[name]
+                or value != class_defaults.get(name, value)
+            ):
+                diff[name] = value
+        return diff
+
+    def to_json_string(self, use_diff: bool = True) -> str:
+        data = self.to_diff_dict() if use_diff else self.to_dict()
+        return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+    def to_json_file(self, path: str | os.PathLike, use_diff: bool = True) -> None:
+        Path(path).write_text(self.to_json_string(use_diff=use_diff), encoding="utf-8")
+
+    def save_pretrained(self, save_directory: str | os.PathLike) -> Path:
+        directory = Path(save_directory)
+        if directory.is_file():
+            raise errors.UnsafePathError(f"{directory} is a file; save_pretrained needs a folder.")
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / CONFIG_NAME
+        self.to_json_file(path)
+        return path
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__} {self.to_json_string()}"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PretrainedConfig) and self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
+
+    # --- loading ---------------------------------------------------------------------------------------
+
+    @classmethod
+    def from_dict(cls, config_dict: dict[str, Any], **kwargs: Any) -> PretrainedConfig:
+        """Build from a dict; ``kwargs`` naming config attributes override it (others are ignored unless
+        ``return_unused_kwargs=True``, which returns ``(config, unused)``)."""
+        return_unused = kwargs.pop("return_unused_kwargs", False)
+        data = dict(config_dict)
+        data.pop("model_type", None)
+        config = cls(**data)
+        unused = apply_overrides(config, kwargs)
+        return (config, unused) if return_unused else config
+
+    @classmethod
+    def from_json_file(cls, path: str | os.PathLike) -> PretrainedConfig:
+        from .hub import load_json_file
+
+        return cls.from_dict(load_json_file(Path(path), Path(path).name))
+
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path: Any, **kwargs: Any) -> PretrainedConfig:
+        checkpoint = Checkpoint.open(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
+        data = read_config_dict(checkpoint)
+        return cls.from_checkpoint_dict(checkpoint, data, **kwargs)
+
+    @classmethod
+    def from_checkpoint_dict(cls, checkpoint: Checkpoint, data: dict[str, Any], **kwargs: Any) -> Any:
+        """The config for ``data`` read from ``checkpoint``, its trace attached."""
+        return_unused = kwargs.pop("return_unused_kwargs", False)
+        config, unused = cls.from_dict(data, return_unused_kwargs=True, **kwargs)
+        config.name_or_path = checkpoint.reference
+        config._resolution_trace = checkpoint.trace
+        return (config, unused) if return_unused else config
+
+
+PreTrainedConfig = PretrainedConfig  # transformers v5's spelling
+
+
+def read_config_dict(checkpoint: Checkpoint) -> dict[str, Any]:
+    data = checkpoint.read_json(CONFIG_NAME, needed_for="every Auto class")
+    assert data is not None
+    if data.get("auto_map") and "model_type" not in data:
+        raise errors.RemoteCodeError(
+            f"{checkpoint.name_of(CONFIG_NAME)} of {checkpoint.reference!r} names only custom code (auto_map) "
+            "and no model_type; explorer never runs code from a checkpoint."
+        )
+    return data
+
+
+def apply_overrides(config: PretrainedConfig, overrides: dict[str, Any]) -> dict[str, Any]:
+    """Set the overrides that name config attributes; return the rest."""
+    unused = {}
+    for name, value in overrides.items():
+        if name == "num_labels" or name in config.__dict__ or name in config.attribute_map:
+            setattr(config, name, value)
+        else:
+            unused[name] = value
+    if "id2label" in overrides and "label2id" not in overrides:
+        config._init_labels(None)
+        config.label2id = {name: index for index, name in config.id2label.items()}
+    config.validate()
+    return unused
+
+
+def check_size(name: str, value: Any, limit: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise errors.ConfigValueError(f"{name} must be a whole number, got {value!r}.")
+    if not 1 <= value <= limit:
+        raise errors.ConfigValueError(
+            f"{name}={value} is out of range: it must be between 1 and {limit}. Fix config.json or the override."
+        )
+
+
+def check_probability(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise errors.ConfigValueError(f"{name} is a probability and must be between 0 and 1, got {value!r}.")
+

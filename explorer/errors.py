@@ -1,0 +1,112 @@
+"""Every error a user of explorer can see, grouped by the stage that raises it.
+
+Each error subclasses a builtin exception (so ``except FileNotFoundError`` or ``except ValueError`` keeps
+working in user code) and :class:`ExplorerError` (so the widgets can catch all of ours at once). Each message
+names the file or field at fault and says what to do about it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class ExplorerError(Exception):
+    """Base of every error explorer raises on purpose."""
+
+
+# --- Resolving a checkpoint reference to local files (hub.py) ---------------------------------------------
+
+
+class CheckpointNotFoundError(ExplorerError, FileNotFoundError):
+    """The reference is neither a local folder nor a repository on the Hub."""
+
+
+class EntryNotFoundError(ExplorerError, FileNotFoundError):
+    """The checkpoint exists but lacks a file that loading needs."""
+
+
+class OfflineCacheMissError(ExplorerError, FileNotFoundError):
+    """Offline (``HF_HUB_OFFLINE=1`` or ``local_files_only=True``) and the file is not in the cache."""
+
+
+class AuthorizationError(ExplorerError, PermissionError):
+    """The Hub refused access: a gated or private repository, or a missing or wrong token."""
+
+
+class HubConnectionError(ExplorerError, ConnectionError):
+    """The Hub could not be reached, or the download failed part way, and no cached copy exists."""
+
+
+class UnsafePathError(ExplorerError, ValueError):
+    """A file name or link would lead outside the checkpoint's folder."""
+
+
+# --- Reading files ----------------------------------------------------------------------------------------
+
+
+class MalformedFileError(ExplorerError, ValueError):
+    """A JSON or tokenizer file that cannot be parsed or has the wrong structure."""
+
+
+class ConfigValueError(ExplorerError, ValueError):
+    """A configuration field whose value cannot work (a negative size, heads that do not divide...)."""
+
+
+class UnknownModelTypeError(ExplorerError, ValueError):
+    """A ``model_type`` (or class name) that no registry table knows."""
+
+
+class UnsupportedHeadError(ExplorerError, ValueError):
+    """The model type is known but has no class for the requested task head."""
+
+
+class RemoteCodeError(ExplorerError, ValueError):
+    """The checkpoint asks for code shipped inside it, which explorer never runs."""
+
+
+# --- Weights (weights.py) ---------------------------------------------------------------------------------
+
+
+class CorruptWeightsError(ExplorerError, ValueError):
+    """A weights file that is truncated, malformed, or lies about its contents."""
+
+
+class UnsafePickleError(CorruptWeightsError):
+    """A ``.bin`` file whose pickle holds more than tensors: refused without running any of it."""
+
+
+class ShapeMismatchError(ExplorerError, ValueError):
+    """A checkpoint tensor whose shape differs from the model's parameter."""
+
+
+class PickleWeightsWarning(UserWarning):
+    """A ``.bin`` (pickle) weights file was read, with ``torch.load(weights_only=True)``: prefer safetensors."""
+
+
+# --- Calling the API ----------------------------------------------------------------------------------------
+
+
+class UnexpectedArgumentError(ExplorerError, TypeError):
+    """A keyword argument that neither the loader nor the configuration knows."""
+
+
+class AutoClassUsageError(ExplorerError, TypeError):
+    """An Auto class called as a constructor: they are used through from_pretrained / from_config."""
+
+
+class ModelInputError(ExplorerError, ValueError):
+    """Arguments to a model's forward that cannot work together (e.g. both input_ids and inputs_embeds)."""
+
+
+# --- Tokenizer inputs -------------------------------------------------------------------------------------
+
+
+class TokenizerInputError(ExplorerError, ValueError):
+    """Arguments to a tokenizer call that cannot be honoured (e.g. padding without a pad token)."""
+
+
+def closest(name: str, choices: Iterable[str]) -> str:
+    """' Did you mean 'x'?' for the nearest of ``choices``, or an empty string."""
+    match = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)
+    return f" Did you mean {match[0]!r}?" if match else ""

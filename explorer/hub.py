@@ -1,0 +1,270 @@
+"""A checkpoint reference (Hub id, local folder, or Hugging Face cache entry) -> local files.
+
+This is the only module that touches the network, and only through huggingface_hub, so explorer shares
+transformers' cache (``HF_HOME``, ``HF_HUB_CACHE``) and its offline rules (``HF_HUB_OFFLINE``,
+``local_files_only``). Every file read is recorded in the checkpoint's :class:`ResolutionTrace`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import errors
+from .trace import FileRead, ResolutionTrace
+
+# The keyword arguments of from_pretrained that say where and how to find files.
+HUB_KWARGS = ("cache_dir", "revision", "token", "local_files_only", "subfolder", "force_download")
+
+JSON_MAX_BYTES = 64 * 1024 * 1024  # tokenizer.json of large vocabularies is tens of MB; configs are KBs
+
+
+def offline_mode() -> bool:
+    """``HF_HUB_OFFLINE`` read now (not at import), so a notebook can switch it mid-session."""
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().upper() in {"1", "ON", "YES", "TRUE"}
+
+
+def pop_hub_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Take the file-finding arguments out of ``kwargs`` (also accepts transformers' ``use_auth_token``)."""
+    hub = {name: kwargs.pop(name) for name in HUB_KWARGS if name in kwargs}
+    if "use_auth_token" in kwargs:
+        hub.setdefault("token", kwargs.pop("use_auth_token"))
+    return hub
+
+
+@dataclass
+class Checkpoint:
+    """A resolved reference: asks for files by name and records what it read."""
+
+    reference: str
+    folder: Path | None = None  # set when the reference is a local folder
+    subfolder: str = ""
+    revision: str | None = None
+    cache_dir: str | os.PathLike | None = None
+    token: str | bool | None = None
+    local_files_only: bool = False
+    force_download: bool = False
+    trace: ResolutionTrace = field(init=False)
+
+    def __post_init__(self) -> None:
+        location = str(self.folder / self.subfolder) if self.folder else ""
+        self.trace = ResolutionTrace(self.reference, location=location, revision=self.revision)
+
+    @classmethod
+    def open(cls, reference: str | os.PathLike | Checkpoint, **hub_kwargs: Any) -> Checkpoint:
+        """Resolve ``reference`` without touching the network: a folder on disk, or else a Hub id."""
+        if isinstance(reference, Checkpoint):
+            return reference
+        if not isinstance(reference, (str, os.PathLike)):
+            raise errors.CheckpointNotFoundError(
+                f"A checkpoint reference must be a Hub id or a folder path, not {type(reference).__name__}."
+            )
+        text = os.fspath(reference)
+        folder = Path(text).expanduser()
+        if folder.is_dir():
+            return cls(text, folder=folder.resolve(), **hub_kwargs)
+        if folder.exists():
+            raise errors.CheckpointNotFoundError(
+                f"{text!r} is a file, not a checkpoint folder. Pass the folder that holds config.json."
+            )
+        if _looks_like_path(text):
+            raise errors.CheckpointNotFoundError(
+                f"No folder {text!r} exists. Check the path, or pass a Hub id such as 'bert-base-uncased'."
+            )
+        _validate_repo_id(text)
+        return cls(text, **hub_kwargs)
+
+    @property
+    def offline(self) -> bool:
+        return self.local_files_only or offline_mode()
+
+    def name_of(self, filename: str) -> str:
+        return f"{self.subfolder}/{filename}" if self.subfolder else filename
+
+    def get(self, filename: str) -> Path | None:
+        """The local path of ``filename``, or None when the checkpoint does not have it."""
+        _check_relative_name(filename, self.reference)
+        path, source = self._local(filename) if self.folder else self._from_hub(filename)
+        if path is not None:
+            self.trace.record_file(FileRead(self.name_of(filename), path.stat().st_size, str(path), source))
+        return path
+
+    def require(self, filename: str, needed_for: str) -> Path:
+        """Like :meth:`get`, but a missing file is an error that says what it was needed for."""
+        path = self.get(filename)
+        if path is None:
+            raise errors.EntryNotFoundError(
+                f"{self.describe()} has no {self.name_of(filename)}, which {needed_for} needs. "
+                "Check the reference (and `subfolder=`), or pass a checkpoint that has this file."
+            )
+        return path
+
+    def has(self, filename: str) -> bool:
+        return self.get(filename) is not None
+
+    def read_json(self, filename: str, needed_for: str | None = None) -> dict[str, Any] | None:
+        """Parse a JSON object file; None if absent and optional (``needed_for`` None)."""
+        path = self.require(filename, needed_for) if needed_for else self.get(filename)
+        return None if path is None else load_json_file(path, self.name_of(filename))
+
+    def describe(self) -> str:
+        if self.folder:
+            return f"The folder {str(self.folder / self.subfolder)!r}"
+        revision = f" (revision {self.revision!r})" if self.revision else ""
+        return f"The Hub repository {self.reference!r}{revision}"
+
+    # --- local folders ------------------------------------------------------------------------------------
+
+    def _local(self, filename: str) -> tuple[Path | None, str]:
+        assert self.folder is not None
+        path = self.folder / self.subfolder / filename
+        if not path.is_file():
+            return None, ""
+        _check_inside(path, _allowed_root(self.folder), self.reference)
+        return path, "local folder"
+
+    # --- the Hub, through huggingface_hub ------------------------------------------------------------------
+
+    def _from_hub(self, filename: str) -> tuple[Path | None, str]:
+        import huggingface_hub
+        from huggingface_hub import errors as hub_errors
+
+        cached = self._cached(filename)
+        if self.offline and not self.force_download:
+            if cached is huggingface_hub._CACHED_NO_EXIST:  # known to be absent from the repository
+                return None, ""
+            if isinstance(cached, Path):
+                return cached, "cache"
+        try:
+            path = huggingface_hub.hf_hub_download(
+                self.reference,
+                filename,
+                subfolder=self.subfolder or None,
+                revision=self.revision,
+                cache_dir=self.cache_dir,
+                token=self.token,
+                local_files_only=self.offline,
+                force_download=self.force_download,
+                library_name="explorer",
+            )
+        except hub_errors.GatedRepoError as exc:
+            raise errors.AuthorizationError(
+                f"{self.describe()} is gated: accept its conditions on its Hub page, then log in "
+                "(`hf auth login`) or pass `token=`."
+            ) from exc
+        except hub_errors.RepositoryNotFoundError as exc:
+            raise errors.CheckpointNotFoundError(
+                f"{self.describe()} does not exist, or is private. Check the id's spelling; for a private "
+                "repository log in (`hf auth login`) or pass `token=`. A local folder must exist on disk."
+            ) from exc
+        except hub_errors.RevisionNotFoundError as exc:
+            raise errors.CheckpointNotFoundError(
+                f"{self.describe()} has no revision {self.revision!r}. Pass a branch, tag or commit hash "
+                "that exists."
+            ) from exc
+        except hub_errors.LocalEntryNotFoundError as exc:
+            # Not in the cache and the Hub not asked (offline) or not reachable. If other files of this
+            # revision are cached, transformers treats the file as absent; so do we.
+            if self._revision_cached():
+                return None, ""
+            raise self._connection_error(filename, exc) from exc
+        except hub_errors.EntryNotFoundError:
+            return None, ""
+        except hub_errors.HfHubHTTPError as exc:
+            raise self._connection_error(filename, exc) from exc
+        except (OSError, ValueError) as exc:  # connection failures, timeouts, a broken cache entry
+            raise self._connection_error(filename, exc) from exc
+        return Path(path), ("cache" if isinstance(cached, Path) else "download")
+
+    def _cached(self, filename: str) -> Any:
+        """The cached path, huggingface_hub's marker for a file known to be absent, or None."""
+        from huggingface_hub import try_to_load_from_cache
+
+        found = try_to_load_from_cache(
+            self.reference, self.name_of(filename), cache_dir=self.cache_dir, revision=self.revision
+        )
+        return Path(found) if isinstance(found, str) else found
+
+    def _revision_cached(self) -> bool:
+        from huggingface_hub import constants
+
+        repo = Path(self.cache_dir or constants.HF_HUB_CACHE) / f"models--{self.reference.replace('/', '--')}"
+        revision = self.revision or "main"
+        ref = repo / "refs" / revision
+        commit = ref.read_text().strip() if ref.is_file() else revision
+        return (repo / "snapshots" / commit).is_dir()
+
+    def _connection_error(self, filename: str, exc: Exception) -> errors.ExplorerError:
+        if self.offline:
+            return errors.OfflineCacheMissError(
+                f"Offline (HF_HUB_OFFLINE or local_files_only), and {self.name_of(filename)} of "
+                f"{self.reference!r} is not in the cache. Download it once while online, or pass a local "
+                "folder that holds it."
+            )
+        return errors.HubConnectionError(
+            f"Could not download {self.name_of(filename)} of {self.reference!r} ({type(exc).__name__}: "
+            f"{exc}). Check the network and try again; with a cached copy, set HF_HUB_OFFLINE=1."
+        )
+
+
+def load_json_file(path: Path, name: str) -> dict[str, Any]:
+    """Parse ``path`` as a JSON object; any fault is a :class:`MalformedFileError` naming ``name``."""
+    size = path.stat().st_size
+    if size > JSON_MAX_BYTES:
+        raise errors.MalformedFileError(
+            f"{name} is {size} bytes, more than the {JSON_MAX_BYTES} a JSON file of a checkpoint may have."
+        )
+    try:
+        data = json.loads(path.read_bytes())
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise errors.MalformedFileError(
+            f"{name} is not valid JSON ({type(exc).__name__}: {exc}). Re-download or re-save the file."
+        ) from None
+    if not isinstance(data, dict):
+        raise errors.MalformedFileError(
+            f"{name} must hold a JSON object, but holds a {type(data).__name__}. Re-download or re-save it."
+        )
+    return data
+
+
+def _looks_like_path(text: str) -> bool:
+    return text.startswith((".", "/", "~", "\\")) or text.count("/") > 1 or os.sep in text.replace("/", "")
+
+
+def _validate_repo_id(text: str) -> None:
+    from huggingface_hub.utils import HFValidationError, validate_repo_id
+
+    try:
+        validate_repo_id(text)
+    except HFValidationError:
+        raise errors.CheckpointNotFoundError(
+            f"{text!r} is neither a local folder nor a valid Hub id (an id looks like 'bert-base-uncased' "
+            "or 'org/name'). Check the spelling or the path."
+        ) from None
+
+
+def _check_relative_name(filename: str, reference: str) -> None:
+    parts = filename.replace("\\", "/").split("/")
+    if filename.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
+        raise errors.UnsafePathError(
+            f"The file name {filename!r} in {reference!r} leaves the checkpoint's folder; refusing to read it."
+        )
+
+
+def _allowed_root(folder: Path) -> Path:
+    """Where links from ``folder`` may point: the folder, or a whole repository of the HF cache, whose
+    snapshot files are links into the repository's ``blobs/``."""
+    if folder.parent.name == "snapshots" and folder.parent.parent.name.startswith(("models--", "datasets--")):
+        return folder.parent.parent
+    return folder
+
+
+def _check_inside(path: Path, root: Path, reference: str) -> None:
+    if not path.resolve().is_relative_to(root):
+        raise errors.UnsafePathError(
+            f"{path.name} in the checkpoint {reference!r} is a link to {path.resolve()}, outside the "
+            "checkpoint's folder; refusing to read it. Replace the link with the file itself."
+        )

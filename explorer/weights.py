@@ -1,0 +1,428 @@
+"""Weights: find them, read them safely, and fill a model built on the meta device.
+
+The model is built on the meta device (no memory), then each checkpoint tensor, memory-mapped by
+safetensors, becomes the parameter itself: the weights are never held twice. ``pytorch_model.bin`` is read
+only when no safetensors file exists, and only by ``torch.load(weights_only=True)``. What did not match is
+kept on ``model.load_report`` and printed as a short table.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import pickle
+import re
+import warnings
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+from torch import nn
+
+from . import errors
+from .configuration import apply_overrides, read_config_dict
+from .hub import Checkpoint, pop_hub_kwargs
+from .modeling import resolve_dtype
+
+if TYPE_CHECKING:
+    from .modeling import PreTrainedModel
+
+logger = logging.getLogger("explorer")
+
+SAFE_WEIGHTS = "model.safetensors"
+SAFE_INDEX = "model.safetensors.index.json"
+BIN_WEIGHTS = "pytorch_model.bin"
+BIN_INDEX = "pytorch_model.bin.index.json"
+OTHER_FRAMEWORKS = ("tf_model.h5", "flax_model.msgpack", "model.ckpt.index")
+SAFETENSORS_DTYPES = {"F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
+
+
+# --- the load report -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class LoadReport:
+    """What did not go from the checkpoint into the model, key by key (model-side names)."""
+
+    model_class: str
+    files: list[str] = field(default_factory=list)
+    loaded: int = 0
+    missing: list[str] = field(default_factory=list)  # in the model, not in the checkpoint: initialised anew
+    unexpected: list[str] = field(default_factory=list)  # in the checkpoint, not in the model: dropped
+    mismatched: list[tuple[str, tuple[int, ...], tuple[int, ...]]] = field(default_factory=list)  # key, ckpt, model
+
+    @property
+    def is_clean(self) -> bool:
+        return not (self.missing or self.unexpected or self.mismatched)
+
+    def to_loading_info(self) -> dict[str, Any]:
+        """transformers' ``output_loading_info=True`` dictionary."""
+        return {
+            "missing_keys": set(self.missing),
+            "unexpected_keys": set(self.unexpected),
+            "mismatched_keys": {(key, ckpt, model) for key, ckpt, model in self.mismatched},
+            "error_msgs": [],
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model_class": self.model_class,
+            "files": list(self.files),
+            "loaded": self.loaded,
+            "missing": list(self.missing),
+            "unexpected": list(self.unexpected),
+            "mismatched": [{"key": k, "checkpoint": list(c), "model": list(m)} for k, c, m in self.mismatched],
+        }
+
+    def __str__(self) -> str:
+        lines = [f"{self.model_class} load report: {self.loaded} tensors loaded from {', '.join(self.files)}"]
+        rows = [("missing (newly initialised)", key, "") for key in self.missing]
+        rows += [("unexpected (dropped)", key, "") for key in self.unexpected]
+        rows += [("mismatched (newly initialised)", key, f"checkpoint {list(c)} vs model {list(m)}")
+                 for key, c, m in self.mismatched]
+        if not rows:
+            return lines[0] + "; nothing missing, unexpected or mismatched."
+        width = max(len(key) for _, key, _ in rows)
+        lines += [f"  {status:<31} {key:<{width}}  {note}".rstrip() for status, key, note in rows]
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+
+# --- reading checkpoint tensors ------------------------------------------------------------------------------
+
+
+class SafetensorsFile:
+    """One safetensors file, memory-mapped; every fault is a CorruptWeightsError naming the file."""
+
+    def __init__(self, path: Path, name: str) -> None:
+        from safetensors import safe_open
+
+        self.name = name
+        self._file = self._guard(lambda: safe_open(str(path), framework="pt"))
+
+    def _guard(self, read):
+        from safetensors import SafetensorError
+
+        try:
+            return read()
+        except (SafetensorError, OSError, ValueError, RuntimeError, TypeError) as exc:
+            raise errors.CorruptWeightsError(
+                f"{self.name} is not a valid safetensors file ({exc}). It may be truncated or damaged: "
+                "delete it (or the cached copy) and download it again."
+            ) from None
+
+    def keys(self) -> list[str]:
+        return list(self._file.keys())
+
+    def shape(self, key: str) -> tuple[int, ...]:
+        return tuple(self._guard(lambda: self._file.get_slice(key).get_shape()))
+
+    def dtype(self, key: str) -> torch.dtype | None:
+        return SAFETENSORS_DTYPES.get(self._guard(lambda: self._file.get_slice(key).get_dtype()))
+
+    def tensor(self, key: str) -> torch.Tensor:
+        return self._guard(lambda: self._file.get_tensor(key))
+
+
+class PickleFile:
+    """One ``pytorch_model.bin``, loaded only with ``weights_only=True`` (no code from the file runs)."""
+
+    def __init__(self, path: Path, name: str) -> None:
+        self.name = name
+        warnings.warn(
+            f"Reading {name}, a pickle, with torch.load(weights_only=True): only tensors are accepted. "
+            "Prefer model.safetensors, which cannot hold code.",
+            errors.PickleWeightsWarning,
+            stacklevel=5,
+        )
+        try:
+            with warnings.catch_warnings():  # torch's note on the pickle protocol: ours above says enough
+                warnings.filterwarnings("ignore", message="Detected pickle protocol")
+                # mmap needs the zip format (torch >= 1.6); older pickles are read whole, still weights-only
+                state = torch.load(path, map_location="cpu", weights_only=True, mmap=zipfile.is_zipfile(path))
+        except pickle.UnpicklingError as exc:
+            raise errors.UnsafePickleError(
+                f"{name} holds more than tensors ({str(exc).splitlines()[0]}); it was refused without running "
+                "any of it. Use a checkpoint with model.safetensors, or one from a source you trust."
+            ) from None
+        except (RuntimeError, OSError, EOFError, ValueError) as exc:
+            raise errors.CorruptWeightsError(
+                f"{name} is not a readable PyTorch weights file ({exc}). Download it again."
+            ) from None
+        if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+            raise errors.CorruptWeightsError(f"{name} must hold a dict of tensors (a state dict); it does not.")
+        self._state: dict[str, torch.Tensor] = state
+
+    def keys(self) -> list[str]:
+        return list(self._state)
+
+    def shape(self, key: str) -> tuple[int, ...]:
+        return tuple(self._state[key].shape)
+
+    def dtype(self, key: str) -> torch.dtype | None:
+        return self._state[key].dtype
+
+    def tensor(self, key: str) -> torch.Tensor:
+        return self._state[key]
+
+
+WeightsFile = SafetensorsFile | PickleFile
+
+
+def open_weights(checkpoint: Checkpoint, stage: str) -> list[WeightsFile]:
+    """The checkpoint's weight files, safetensors first; records the choice in the trace."""
+    for index, single, reader in ((SAFE_INDEX, SAFE_WEIGHTS, SafetensorsFile), (BIN_INDEX, BIN_WEIGHTS, PickleFile)):
+        path = checkpoint.get(single)
+        if path is not None:
+            checkpoint.trace.decide(stage, checkpoint.name_of(single), "", None, "weights read from this file")
+            return [reader(path, checkpoint.name_of(single))]
+        if checkpoint.has(index):
+            shards = shard_names(checkpoint, index)
+            checkpoint.trace.decide(stage, checkpoint.name_of(index), "weight_map", f"{len(shards)} shards",
+                                    "sharded weights")
+            return [reader(checkpoint.require(shard, f"the shard index {index}"), checkpoint.name_of(shard))
+                    for shard in shards]
+    others = [name for name in OTHER_FRAMEWORKS if checkpoint.has(name)]
+    hint = f" It has {', '.join(others)}: only PyTorch weights are supported." if others else ""
+    raise errors.EntryNotFoundError(
+        f"{checkpoint.describe()} has no weights: none of {SAFE_WEIGHTS}, {SAFE_INDEX}, {BIN_WEIGHTS}, "
+        f"{BIN_INDEX}.{hint} For a model with random weights, use from_config(config)."
+    )
+
+
+def shard_names(checkpoint: Checkpoint, index: str) -> list[str]:
+    data = checkpoint.read_json(index, needed_for="sharded loading")
+    assert data is not None
+    weight_map = data.get("weight_map")
+    if not isinstance(weight_map, dict) or not all(isinstance(v, str) for v in weight_map.values()):
+        raise errors.MalformedFileError(
+            f"{checkpoint.name_of(index)}: weight_map must map tensor names to shard file names."
+        )
+    return list(dict.fromkeys(weight_map.values()))
+
+
+def first_float_dtype(files: list[WeightsFile]) -> torch.dtype | None:
+    for weights in files:
+        for key in weights.keys():
+            dtype = weights.dtype(key)
+            if dtype is not None and dtype.is_floating_point:
+                return dtype
+    return None
+
+
+# --- loading a model -----------------------------------------------------------------------------------------
+
+
+LOAD_ARGUMENTS = ("dtype", "torch_dtype", "ignore_mismatched_sizes", "output_loading_info", "trust_remote_code")
+
+
+def load_pretrained(model_class: type[PreTrainedModel], reference: Any, **kwargs: Any) -> Any:
+    """``model_class.from_pretrained``: config, then weights, then the report."""
+    checkpoint = Checkpoint.open(reference, **pop_hub_kwargs(kwargs))
+    options = {name: kwargs.pop(name) for name in LOAD_ARGUMENTS if name in kwargs}
+    if options.get("trust_remote_code"):
+        raise errors.RemoteCodeError(
+            "trust_remote_code=True: explorer never runs code from a checkpoint. Use a supported architecture."
+        )
+    config = kwargs.pop("config", None)
+    if config is None:
+        config, unused = model_class.config_class.from_checkpoint_dict(
+            checkpoint, read_config_dict(checkpoint), return_unused_kwargs=True, **kwargs
+        )
+    else:
+        earlier = config.resolution_trace  # e.g. AutoConfig's, which read config.json
+        config = copy.deepcopy(config)
+        unused = apply_overrides(config, kwargs)
+        if earlier is not None and earlier is not checkpoint.trace:
+            checkpoint.trace.merge(earlier)
+        config._resolution_trace = checkpoint.trace
+    if unused:
+        raise errors.UnexpectedArgumentError(
+            f"{model_class.__name__}.from_pretrained got {', '.join(sorted(unused))}, which are neither loading "
+            f"options nor fields of {type(config).__name__}."
+        )
+    stage = model_class.__name__
+    files = open_weights(checkpoint, stage)
+    dtype = choose_dtype(options.get("dtype", options.get("torch_dtype")), config, files)
+    with torch.device("meta"):
+        model = model_class(config)
+    model.to(dtype)
+    report = fill(model, files, dtype, options.get("ignore_mismatched_sizes", False))
+    config.dtype = dtype
+    model.eval()
+    model.load_report = report
+    checkpoint.trace.decide(stage, ", ".join(report.files), "", None,
+                            f"{report.loaded} tensors into {stage}", note=summary(report))
+    if not report.is_clean:
+        logger.warning("%s", report)
+    return (model, report.to_loading_info()) if options.get("output_loading_info") else model
+
+
+def summary(report: LoadReport) -> str:
+    return (f"{len(report.missing)} missing, {len(report.unexpected)} unexpected, "
+            f"{len(report.mismatched)} mismatched")
+
+
+def choose_dtype(requested: Any, config: Any, files: list[WeightsFile]) -> torch.dtype:
+    """transformers' rule: 'auto' (the default) takes the config's dtype, else the weights' own."""
+    if requested is None or requested == "auto":
+        if config.dtype is not None:
+            return resolve_dtype(config.dtype)
+        return first_float_dtype(files) or torch.get_default_dtype()
+    return resolve_dtype(requested)
+
+
+def fill(model: PreTrainedModel, files: list[WeightsFile], dtype: torch.dtype, ignore_mismatched: bool) -> LoadReport:
+    """Move each checkpoint tensor into ``model`` (built on meta), then initialise what is still missing."""
+    expected = dict(model.state_dict(keep_vars=True))
+    report = LoadReport(type(model).__name__, files=[weights.name for weights in files])
+    ignored = [re.compile(pattern) for pattern in model._keys_to_ignore_on_load_unexpected]
+    loaded: set[str] = set()
+    for weights in files:
+        for key in weights.keys():
+            target = match_key(key, expected, model)
+            if target is None:
+                if not any(pattern.search(key) for pattern in ignored):
+                    report.unexpected.append(key)
+                continue
+            shape, wanted = weights.shape(key), tuple(expected[target].shape)
+            if shape != wanted:
+                if not ignore_mismatched:
+                    raise errors.ShapeMismatchError(
+                        f"{weights.name}: {key} has shape {list(shape)} but {type(model).__name__} expects "
+                        f"{list(wanted)} (from the config). Fix the config, or pass ignore_mismatched_sizes=True "
+                        "to initialise this tensor anew (e.g. a classifier for another number of labels)."
+                    )
+                report.mismatched.append((target, shape, wanted))
+                continue
+            tensor = weights.tensor(key)
+            if tensor.is_floating_point() and tensor.dtype != dtype:
+                tensor = tensor.to(dtype)
+            assign(model, target, tensor)
+            loaded.add(target)
+    loaded |= tie_loaded(model, loaded)
+    report.loaded = len(loaded)
+    report.missing = [key for key in expected if key not in loaded and key not in {m[0] for m in report.mismatched}]
+    initialise_missing(model, [key for key in expected if key not in loaded])
+    return report
+
+
+def match_key(key: str, expected: dict[str, Any], model: PreTrainedModel) -> str | None:
+    """The model's name for a checkpoint key: as is, with legacy spellings fixed, and with the base model's
+    prefix added (base checkpoint into a head model) or removed (head checkpoint into a base model)."""
+    for pattern, replacement in model._checkpoint_renames:
+        key = re.sub(pattern, replacement, key)
+    prefix = model.base_model_prefix + "."
+    for candidate in (key, prefix + key, key.removeprefix(prefix)):
+        if candidate in expected:
+            return candidate
+    return None
+
+
+def assign(model: nn.Module, key: str, tensor: torch.Tensor) -> None:
+    """Make ``tensor`` the parameter (or buffer) named ``key``, without copying it."""
+    module_path, _, name = key.rpartition(".")
+    module = model.get_submodule(module_path)
+    if name in module._parameters:
+        old = module._parameters[name]
+        module._parameters[name] = nn.Parameter(tensor, requires_grad=old is not None and old.requires_grad)
+    else:
+        module._buffers[name] = tensor
+
+
+def tie_loaded(model: PreTrainedModel, loaded: set[str]) -> set[str]:
+    """Tie, symmetrically (a checkpoint may hold either side of a tie); returns the keys now filled."""
+    filled = set()
+    for target, source in model.tied_weights().items():
+        if target in loaded and source not in loaded:
+            assign(model, source, model.get_parameter(target))
+        if target in loaded or source in loaded:
+            filled |= {target, source}
+    model.tie_weights()
+    return filled
+
+
+def initialise_missing(model: PreTrainedModel, missing: list[str]) -> None:
+    """Give the still-empty (meta) tensors memory and the architecture's initialisation, sparing the loaded
+    tensors of the same modules."""
+    owners = {key.rpartition(".")[0] for key in missing}
+    for path in sorted(owners):
+        module = model.get_submodule(path)
+        kept = {name: p for name, p in module.named_parameters(recurse=False) if not p.is_meta}
+        kept_buffers = {name: b for name, b in module.named_buffers(recurse=False) if not b.is_meta}
+        module.to_empty(device="cpu", recurse=False)
+        with torch.no_grad():
+            model._init_weights(module)
+        module._parameters.update(kept)
+        module._buffers.update(kept_buffers)
+    model.tie_weights()
+    still_empty = [name for name, t in [*model.named_parameters(), *model.named_buffers()] if t.is_meta]
+    if still_empty:
+        raise errors.CorruptWeightsError(
+            f"{type(model).__name__}: {', '.join(still_empty[:5])} got no values from the checkpoint or the "
+            "initialisation; this is a bug in the architecture file."
+        )
+
+
+# --- saving ---------------------------------------------------------------------------------------------------
+
+
+def save_weights(tensors: dict[str, torch.Tensor], directory: Path, safe: bool, max_shard_size: int | str) -> list[Path]:
+    """Write ``tensors`` as safetensors (or a weights-only pickle), sharded past ``max_shard_size``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    shards = list(split_shards(tensors, parse_size(max_shard_size)))
+    single, stem, suffix = (SAFE_WEIGHTS, "model", "safetensors") if safe else (BIN_WEIGHTS, "pytorch_model", "bin")
+    names = [single] if len(shards) == 1 else [
+        f"{stem}-{i:05d}-of-{len(shards):05d}.{suffix}" for i in range(1, len(shards) + 1)
+    ]
+    written = []
+    for name, shard in zip(names, shards):
+        written.append(directory / name)
+        if safe:
+            from safetensors.torch import save_file
+
+            save_file(shard, directory / name, metadata={"format": "pt"})
+        else:
+            torch.save(shard, directory / name)
+    if len(shards) > 1:
+        index = directory / (SAFE_INDEX if safe else BIN_INDEX)
+        weight_map = {key: name for name, shard in zip(names, shards) for key in shard}
+        total = sum(t.numel() * t.element_size() for t in tensors.values())
+        index.write_text(json.dumps({"metadata": {"total_size": total}, "weight_map": weight_map}, indent=2))
+        written.append(index)
+    return written
+
+
+def split_shards(tensors: dict[str, torch.Tensor], limit: int) -> Iterator[dict[str, torch.Tensor]]:
+    shard: dict[str, torch.Tensor] = {}
+    size = 0
+    seen: set[int] = set()
+    for key, tensor in tensors.items():
+        tensor = tensor.detach()
+        if not tensor.is_contiguous() or tensor.data_ptr() in seen:  # safetensors refuses shared memory
+            tensor = tensor.contiguous().clone()
+        seen.add(tensor.data_ptr())
+        nbytes = tensor.numel() * tensor.element_size()
+        if shard and size + nbytes > limit:
+            yield shard
+            shard, size = {}, 0
+        shard[key] = tensor
+        size += nbytes
+    yield shard
+
+
+def parse_size(size: int | str) -> int:
+    """transformers' sizes: an int of bytes, or '5GB' (10**9) / '5GiB' (2**30), 'MB', 'KB'..."""
+    if isinstance(size, int):
+        return size
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMG]I?B)\s*", size.upper())
+    if not match:
+        raise errors.ConfigValueError(f"max_shard_size={size!r}: use bytes or a size like '5GB' or '500MB'.")
+    number, unit = float(match.group(1)), match.group(2)
+    base = 1024 if "I" in unit else 1000
+    return int(number * base ** ("KMG".index(unit[0]) + 1))
