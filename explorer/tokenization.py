@@ -26,6 +26,7 @@ from tokenizers.models import BPE, Unigram, WordPiece
 
 from . import errors
 from .hub import Checkpoint, load_json_file, pop_hub_kwargs
+from .trace import ResolutionTrace
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ LARGE_INTEGER = int(1e20)  # above this, model_max_length means "no limit"
 SPECIAL_TOKENS_ATTRIBUTES = ("bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
 PADDING_STRATEGIES = ("longest", "max_length", "do_not_pad")
 TRUNCATION_STRATEGIES = ("longest_first", "only_first", "only_second", "do_not_truncate")
+_PADDING_OF = {True: "longest", False: "do_not_pad", None: "do_not_pad"}
+_TRUNCATION_OF = {True: "longest_first", False: "do_not_truncate", None: "do_not_truncate"}
 SIDES = ("right", "left")
 
 # tokenizer_config.json keys that describe the files or the machine, not the tokenizer: never kept or saved
@@ -51,6 +54,17 @@ _NOT_SETTINGS = frozenset({
 # from_pretrained arguments of transformers that do not change the tokenizer (explorer never runs remote code)
 _LOADER_ONLY_KWARGS = ("trust_remote_code", "use_fast", "proxies", "code_revision", "_from_auto", "_from_pipeline")
 _ADDED_TOKEN_FIELDS = ("content", "single_word", "lstrip", "rstrip", "normalized", "special")
+_CLEAN_UP = (  # transformers' clean_up_tokenization: (what WordPiece decoding leaves, what it becomes)
+    (" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"),
+    (" n't", "n't"), (" 'm", "'m"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re"),
+)
+_ENCODING_FIELDS = {  # output field -> the tokenizers.Encoding attribute that holds it
+    "input_ids": "ids",
+    "token_type_ids": "type_ids",
+    "attention_mask": "attention_mask",
+    "special_tokens_mask": "special_tokens_mask",
+    "offset_mapping": "offsets",
+}
 
 
 class CharSpan(NamedTuple):
@@ -130,6 +144,11 @@ class BatchEncoding(dict):
         batch_index, index = (0, batch_or_index) if index is None else (batch_or_index, index)
         return self._encoding(batch_index), index
 
+    def _locate_token(self, batch_or_index: int, index: int | None) -> tuple[Encoding, int]:
+        """As :meth:`_locate`, a negative token position counting from the end."""
+        encoding, index = self._locate(batch_or_index, index)
+        return encoding, index + len(encoding) if index < 0 else index
+
     def tokens(self, batch_index: int = 0) -> list[str]:
         return self._encoding(batch_index).tokens
 
@@ -140,16 +159,16 @@ class BatchEncoding(dict):
         return self._encoding(batch_index).sequence_ids
 
     def token_to_sequence(self, batch_or_token_index: int, token_index: int | None = None) -> int | None:
-        encoding, token_index = self._locate(batch_or_token_index, token_index)
-        return encoding.token_to_sequence(token_index % len(encoding))
+        encoding, token_index = self._locate_token(batch_or_token_index, token_index)
+        return encoding.token_to_sequence(token_index)
 
     def token_to_word(self, batch_or_token_index: int, token_index: int | None = None) -> int | None:
-        encoding, token_index = self._locate(batch_or_token_index, token_index)
-        return encoding.token_to_word(token_index % len(encoding))
+        encoding, token_index = self._locate_token(batch_or_token_index, token_index)
+        return encoding.token_to_word(token_index)
 
     def token_to_chars(self, batch_or_token_index: int, token_index: int | None = None) -> CharSpan | None:
-        encoding, token_index = self._locate(batch_or_token_index, token_index)
-        span = encoding.token_to_chars(token_index % len(encoding))
+        encoding, token_index = self._locate_token(batch_or_token_index, token_index)
+        span = encoding.token_to_chars(token_index)
         return CharSpan(*span) if span is not None else None
 
     def word_to_tokens(
@@ -223,7 +242,7 @@ def _tensor_functions(tensor_type: Any) -> tuple[Callable[[Any], Any], Callable[
 
         def as_numpy(value: Any) -> Any:
             if _is_ragged(value):
-                rows = np.empty(len(value), dtype=object)
+                rows = np.empty(len(value), dtype=object)  # one array per row, as transformers
                 rows[:] = [np.asarray(row) for row in value]
                 return rows
             return np.asarray(value, dtype=np.int64 if _is_empty(value) else None)
@@ -269,7 +288,9 @@ class _SpecialToken:
         if value is not None and self.name != self.key:
             value = tokenizer.convert_ids_to_tokens(value)
         if value is not None and not isinstance(value, (str, AddedToken)):
-            raise errors.TokenizerInputError(f"{self.key} must be a str or an AddedToken, not {type(value).__name__}.")
+            raise errors.TokenizerInputError(
+                f"{self.key} must be a str or an AddedToken, not {type(value).__name__}."
+            )
         tokenizer._special_tokens[self.key] = value
 
 
@@ -306,7 +327,7 @@ class PreTrainedTokenizerFast:
     ) -> None:
         settings = {**self.default_special_tokens, **settings}
         self.name_or_path = os.fspath(name_or_path)
-        self.resolution_trace = None  # set by from_pretrained
+        self.resolution_trace: ResolutionTrace | None = None  # set by from_pretrained
         self._special_tokens: dict[str, str | AddedToken | None] = {}
         for key in SPECIAL_TOKENS_ATTRIBUTES:
             setattr(self, key, _as_token(settings.pop(key, None), key, "the settings"))
@@ -321,7 +342,7 @@ class PreTrainedTokenizerFast:
         for key, default in self.backend_settings.items():
             setattr(self, key, settings.get(key, default))
         self.init_kwargs = settings  # everything else is kept as given, and saved back
-        self._warned_too_long = False
+        self._warned: set[str] = set()  # warnings given once per tokenizer, as transformers does
 
         self._tokenizer = tokenizer_object if tokenizer_object is not None else self._build(vocab, merges)
         self._add_initial_tokens(added_tokens_decoder or {})
@@ -361,7 +382,9 @@ class PreTrainedTokenizerFast:
     @classmethod
     def _model_from_json(cls, checkpoint: Checkpoint, data: dict[str, Any], backend: Tokenizer) -> dict[str, Any]:
         """What ``cls(...)`` needs from tokenizer.json: here the whole backend; subclasses take the vocabulary."""
-        checkpoint.trace.decide(STAGE, checkpoint.name_of(TOKENIZER_FILE), "", None, "fast tokenizer from tokenizer.json")
+        checkpoint.trace.decide(
+            STAGE, checkpoint.name_of(TOKENIZER_FILE), "", None, "fast tokenizer from tokenizer.json"
+        )
         return {"tokenizer_object": backend}
 
     @classmethod
@@ -388,7 +411,7 @@ class PreTrainedTokenizerFast:
                 present.add(str(token))
         named = {str(token) for token in self._special_tokens.values() if token is not None}
         for token in tokens:
-            if str(token) in named:
+            if not token.special and str(token) in named:
                 token.special = True
         if tokens:
             self._tokenizer.add_tokens(tokens)
@@ -515,6 +538,8 @@ class PreTrainedTokenizerFast:
         tokens_to_add: list[str | AddedToken] = []
         for key, value in special_tokens_dict.items():
             if key in ("additional_special_tokens", "extra_special_tokens"):
+                if not isinstance(value, (list, tuple)):
+                    raise errors.TokenizerInputError(f"add_special_tokens: {key} must be a list of tokens.")
                 new = [_special_added_token(token, key) for token in value]
                 if not replace_extra_special_tokens:
                     new = [token for token in new if str(token) not in self.extra_special_tokens]
@@ -586,25 +611,18 @@ class PreTrainedTokenizerFast:
             is_pretokenized=is_split_into_words,
             failure=_ENCODE_FAILURE,
         )
-        rows = [[encoding, *encoding.overflowing] if return_overflowing_tokens else [encoding] for encoding in encodings]
+        rows = [[e, *e.overflowing] if return_overflowing_tokens else [e] for e in encodings]
         flat = [encoding for row in rows for encoding in row]
-        fields = {
-            "input_ids": lambda e: e.ids,
-            "token_type_ids": lambda e: e.type_ids,
-            "attention_mask": lambda e: e.attention_mask,
-            "special_tokens_mask": lambda e: e.special_tokens_mask,
-            "offset_mapping": lambda e: e.offsets,
-            "length": lambda e: len(e.ids),
-        }
         wanted = {
             "input_ids": True,
             "token_type_ids": _default(return_token_type_ids, "token_type_ids" in self.model_input_names),
             "attention_mask": _default(return_attention_mask, "attention_mask" in self.model_input_names),
             "special_tokens_mask": return_special_tokens_mask,
             "offset_mapping": return_offsets_mapping,
-            "length": return_length,
         }
-        data = {key: [fields[key](encoding) for encoding in flat] for key, on in wanted.items() if on}
+        data = {key: [getattr(e, _ENCODING_FIELDS[key]) for e in flat] for key, on in wanted.items() if on}
+        if return_length:
+            data["length"] = [len(encoding.ids) for encoding in flat]
         if return_overflowing_tokens:
             data["overflow_to_sample_mapping"] = [index for index, row in enumerate(rows) for _ in row]
         for ids in data["input_ids"]:
@@ -647,18 +665,19 @@ class PreTrainedTokenizerFast:
                 "To pad to max length, use `padding='max_length'`.",
                 stacklevel=3,
             )
-        padding = _strategy(padding, {True: "longest", False: "do_not_pad", None: "do_not_pad"}, PADDING_STRATEGIES, "padding")
-        truncation = _strategy(
-            truncation, {True: "longest_first", False: "do_not_truncate", None: "do_not_truncate"},
-            TRUNCATION_STRATEGIES, "truncation",
-        )
-        if max_length is None:
+        padding = _strategy(padding, _PADDING_OF, PADDING_STRATEGIES, "padding")
+        truncation = _strategy(truncation, _TRUNCATION_OF, TRUNCATION_STRATEGIES, "truncation")
+        if max_length is None:  # both fall back on model_max_length, or are off when it means "no limit"
             unlimited = self.model_max_length > LARGE_INTEGER
             if padding == "max_length":
                 padding, max_length = ("do_not_pad", None) if unlimited else (padding, self.model_max_length)
             if truncation != "do_not_truncate":
-                truncation, max_length = ("do_not_truncate", max_length) if unlimited else (truncation, self.model_max_length)
-        if padding != "do_not_pad" and (self.pad_token is None or self.pad_token_id is None or self.pad_token_id < 0):
+                if unlimited:
+                    truncation = "do_not_truncate"
+                else:
+                    max_length = self.model_max_length
+        pad_id = self.pad_token_id
+        if padding != "do_not_pad" and (self.pad_token is None or pad_id is None or pad_id < 0):
             raise errors.TokenizerInputError(
                 "Asking to pad but the tokenizer does not have a padding token. Please select a token to use as "
                 "`pad_token` `(tokenizer.pad_token = tokenizer.eos_token e.g.)` or add a new pad token via "
@@ -702,13 +721,18 @@ class PreTrainedTokenizerFast:
             )
 
     def _warn_if_too_long(self, ids: list[int], max_length: int | None, verbose: bool) -> None:
-        if max_length is None and verbose and 0 < self.model_max_length < len(ids) and not self._warned_too_long:
-            logger.warning(
+        if max_length is None and verbose and 0 < self.model_max_length < len(ids):
+            self._warn_once(
+                "too long",
                 "Token indices sequence length is longer than the specified maximum sequence length for this "
                 f"model ({len(ids)} > {self.model_max_length}). Running this sequence through the model will "
-                "result in indexing errors"
+                "result in indexing errors",
             )
-            self._warned_too_long = True
+
+    def _warn_once(self, key: str, message: str) -> None:
+        if key not in self._warned:
+            self._warned.add(key)
+            logger.warning(message)
 
     # --- padding encoded inputs ---------------------------------------------------------------------------
 
@@ -766,12 +790,14 @@ class PreTrainedTokenizerFast:
             max_length = len(required)
         if max_length is not None and pad_to_multiple_of is not None and max_length % pad_to_multiple_of:
             max_length = (max_length // pad_to_multiple_of + 1) * pad_to_multiple_of
-        if _default(return_attention_mask, "attention_mask" in self.model_input_names) and "attention_mask" not in inputs:
+        with_mask = _default(return_attention_mask, "attention_mask" in self.model_input_names)
+        if with_mask and "attention_mask" not in inputs:
             inputs["attention_mask"] = [1] * len(required)
         if padding == "do_not_pad" or max_length is None or len(required) >= max_length:
             return inputs
-        fill = {main_input: self.pad_token_id, "attention_mask": 0, "token_type_ids": self.pad_token_type_id,
-                "special_tokens_mask": 1}
+        fill = {main_input: self.pad_token_id, "token_type_ids": self.pad_token_type_id, "special_tokens_mask": 1}
+        if with_mask:
+            fill["attention_mask"] = 0  # as transformers: a mask not asked for is left as it is
         missing = max_length - len(required)
         left = (padding_side or self.padding_side) == "left"
         for key, value in fill.items():
@@ -802,20 +828,21 @@ class PreTrainedTokenizerFast:
         return [decoded] if isinstance(decoded, str) else decoded
 
     def _decode_one(self, ids: list[int], skip_special_tokens: bool, clean_up: bool | None) -> str:
-        text = _backend_call(self._tokenizer.decode, ids, skip_special_tokens=skip_special_tokens, failure=_DECODE_FAILURE)
+        text = _backend_call(
+            self._tokenizer.decode, ids, skip_special_tokens=skip_special_tokens, failure=_DECODE_FAILURE
+        )
         if not _default(clean_up, self.clean_up_tokenization_spaces):
             return text
         if type(self._tokenizer.model).__name__ == "BPE":
             # transformers skips it for BPE: the clean-up is made for WordPiece and removes real spaces
-            logger.warning("Ignoring clean_up_tokenization_spaces=True for the BPE tokenizer %s.", type(self).__name__)
+            self._warn_once("bpe clean-up", f"Ignoring clean_up_tokenization_spaces=True for {type(self).__name__}.")
             return text
         return self.clean_up_tokenization(text)
 
     @staticmethod
     def clean_up_tokenization(text: str) -> str:
         """Remove the spaces WordPiece decoding leaves before punctuation and English contractions."""
-        for spaced, joined in ((" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"), (" n't", "n't"),
-                               (" 'm", "'m"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")):
+        for spaced, joined in _CLEAN_UP:
             text = text.replace(spaced, joined)
         return text
 
@@ -823,7 +850,7 @@ class PreTrainedTokenizerFast:
 
     def save_pretrained(self, save_directory: str | os.PathLike) -> tuple[str, ...]:
         """Write tokenizer_config.json, special_tokens_map.json and tokenizer.json, which transformers'
-        AutoTokenizer (v4 and v5) loads back to the same tokenizer; returns the paths written."""
+        AutoTokenizer loads back to the same tokenizer; returns the paths written."""
         folder = Path(save_directory)
         folder.mkdir(parents=True, exist_ok=True)
         written = []
@@ -840,7 +867,7 @@ class PreTrainedTokenizerFast:
 
     def _config_to_save(self) -> dict[str, Any]:
         cls = type(self)
-        config = {
+        return {
             **self.init_kwargs,
             **{key: getattr(self, key) for key in self.backend_settings},
             "model_max_length": self.model_max_length,
@@ -854,7 +881,6 @@ class PreTrainedTokenizerFast:
             # transformers names the class without "Fast" (its slow and fast classes are one since v5)
             "tokenizer_class": cls.__name__ if cls is PreTrainedTokenizerFast else cls.__name__.removesuffix("Fast"),
         }
-        return config
 
     def _special_tokens_to_save(self) -> dict[str, Any]:
         tokens: dict[str, Any] = dict(self.special_tokens_map)
@@ -893,18 +919,19 @@ class BertTokenizerFast(PreTrainedTokenizerFast):
     def _model_from_json(cls, checkpoint: Checkpoint, data: dict[str, Any], backend: Tokenizer) -> dict[str, Any]:
         _check_model_kind(checkpoint, cls, backend)
         vocab = data["model"]["vocab"]
-        _record_vocab(checkpoint, TOKENIZER_FILE, "model.vocab", f"{cls.model_kind} vocabulary from tokenizer.json", len(vocab), cls)
+        _record_vocab(checkpoint, cls, TOKENIZER_FILE, len(vocab), "WordPiece vocabulary from tokenizer.json")
         return {"vocab": vocab}
 
     @classmethod
     def _model_from_vocab_files(cls, checkpoint: Checkpoint) -> dict[str, Any]:
         path = checkpoint.require("vocab.txt", f"{cls.__name__} (there is no tokenizer.json)")
         vocab = _read_vocab_file(WordPiece.read_file, checkpoint.name_of("vocab.txt"), str(path))
-        _record_vocab(checkpoint, "vocab.txt", "", "WordPiece built from vocab.txt (no tokenizer.json)", len(vocab), cls)
+        _record_vocab(checkpoint, cls, "vocab.txt", len(vocab), "WordPiece built from vocab.txt (no tokenizer.json)")
         return {"vocab": vocab}
 
     def _build(self, vocab: Any, merges: list[tuple[str, str]] | None) -> Tokenizer:
-        tokenizer = Tokenizer(_settings_call(self, WordPiece, vocab=_required_vocab(self, vocab), unk_token=str(self.unk_token)))
+        model = _settings_call(self, WordPiece, vocab=_required_vocab(self, vocab), unk_token=str(self.unk_token))
+        tokenizer = Tokenizer(model)
         tokenizer.normalizer = _settings_call(
             self, normalizers.BertNormalizer, clean_text=True, handle_chinese_chars=self.tokenize_chinese_chars,
             strip_accents=self.strip_accents, lowercase=self.do_lower_case,
@@ -941,11 +968,10 @@ class RobertaTokenizerFast(PreTrainedTokenizerFast):
     @classmethod
     def _model_from_json(cls, checkpoint: Checkpoint, data: dict[str, Any], backend: Tokenizer) -> dict[str, Any]:
         _check_model_kind(checkpoint, cls, backend)
-        model = data["model"]
-        merges = [tuple(merge.split(" ")) if isinstance(merge, str) else tuple(merge) for merge in model["merges"]]
-        _record_vocab(checkpoint, TOKENIZER_FILE, "model.vocab", "BPE vocabulary and merges from tokenizer.json",
-                      len(model["vocab"]), cls)
-        return {"vocab": model["vocab"], "merges": merges}
+        vocab, merges = data["model"]["vocab"], data["model"]["merges"]
+        _record_vocab(checkpoint, cls, TOKENIZER_FILE, len(vocab), "BPE vocabulary and merges from tokenizer.json")
+        # merges are "a b" strings in older files, ["a", "b"] pairs in newer ones
+        return {"vocab": vocab, "merges": [tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in merges]}
 
     @classmethod
     def _model_from_vocab_files(cls, checkpoint: Checkpoint) -> dict[str, Any]:
@@ -954,8 +980,8 @@ class RobertaTokenizerFast(PreTrainedTokenizerFast):
         merges_path = checkpoint.require("merges.txt", needed_for)
         names = f"{checkpoint.name_of('vocab.json')} / {checkpoint.name_of('merges.txt')}"
         vocab, merges = _read_vocab_file(BPE.read_file, names, str(vocab_path), str(merges_path))
-        _record_vocab(checkpoint, "vocab.json", "", "byte-level BPE built from vocab.json + merges.txt (no tokenizer.json)",
-                      len(vocab), cls)
+        result = "BPE built from vocab.json + merges.txt (no tokenizer.json)"
+        _record_vocab(checkpoint, cls, "vocab.json", len(vocab), result)
         return {"vocab": vocab, "merges": merges}
 
     def _build(self, vocab: Any, merges: list[tuple[str, str]] | None) -> Tokenizer:
@@ -982,7 +1008,7 @@ class XLMRobertaTokenizerFast(PreTrainedTokenizerFast):
     backend_settings = {"add_prefix_space": True}
     default_special_tokens = RobertaTokenizerFast.default_special_tokens
     model_kind = "Unigram"
-    unk_id = 3  # transformers v5 fixes it: <s> <pad> </s> <unk> come first in every XLM-R vocabulary
+    unk_id = 3  # transformers v5 hard-codes it: XLM-R vocabularies start with <s> <pad> </s> <unk>
 
     def __init__(self, tokenizer_object: Tokenizer | None = None, *, precompiled_charsmap: bytes | None = None,
                  **kwargs: Any) -> None:
@@ -993,7 +1019,7 @@ class XLMRobertaTokenizerFast(PreTrainedTokenizerFast):
     def _model_from_json(cls, checkpoint: Checkpoint, data: dict[str, Any], backend: Tokenizer) -> dict[str, Any]:
         _check_model_kind(checkpoint, cls, backend)
         vocab = [tuple(entry) for entry in data["model"]["vocab"]]
-        _record_vocab(checkpoint, TOKENIZER_FILE, "model.vocab", "Unigram vocabulary from tokenizer.json", len(vocab), cls)
+        _record_vocab(checkpoint, cls, TOKENIZER_FILE, len(vocab), "Unigram vocabulary from tokenizer.json")
         return {"vocab": vocab, "precompiled_charsmap": _precompiled_charsmap(data.get("normalizer"))}
 
     @classmethod
@@ -1008,11 +1034,11 @@ class XLMRobertaTokenizerFast(PreTrainedTokenizerFast):
         tokenizer = Tokenizer(_settings_call(self, Unigram, vocab=_required_vocab(self, vocab), unk_id=self.unk_id,
                                              byte_fallback=False))
         if self._precompiled_charsmap is not None:
-            tokenizer.normalizer = normalizers.Precompiled(self._precompiled_charsmap)
+            charsmap = self._precompiled_charsmap
+            tokenizer.normalizer = _settings_call(self, normalizers.Precompiled, precompiled_charsmap=charsmap)
         prepend_scheme = "always" if self.add_prefix_space else "never"
-        tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
-            [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Metaspace(replacement="▁", prepend_scheme=prepend_scheme)]
-        )
+        metaspace = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme=prepend_scheme)
+        tokenizer.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.WhitespaceSplit(), metaspace])
         tokenizer.decoder = decoders.Metaspace(replacement="▁", prepend_scheme=prepend_scheme)
         return tokenizer
 
@@ -1102,12 +1128,13 @@ def _legacy_added_tokens(
     for key, value in special_map.items():
         if not kwargs.get(key):  # the caller's arguments win
             settings[key] = _tokens_setting(value, key, checkpoint.name_of(SPECIAL_TOKENS_MAP_FILE), special=True)
+    # as transformers v5: the map's additional_special_tokens do not make added_tokens.json's tokens special
+    special = {str(settings[key]) for key in SPECIAL_TOKENS_ATTRIBUTES if settings.get(key)}
+    special |= {str(token) for token in settings.get("extra_special_tokens") or []}
     if "additional_special_tokens" in settings and not settings.get("extra_special_tokens"):
         settings["extra_special_tokens"] = settings.pop("additional_special_tokens")
     added: dict[int, AddedToken] = {}
     added_vocab = checkpoint.read_json(ADDED_TOKENS_FILE) or {}
-    special = {str(settings[key]) for key in SPECIAL_TOKENS_ATTRIBUTES if settings.get(key)}
-    special |= {str(token) for token in settings.get("extra_special_tokens") or []}
     for content, index in added_vocab.items():
         if not isinstance(index, int):
             raise errors.MalformedFileError(
@@ -1171,10 +1198,11 @@ def _added_token_from_dict(value: Any, special: bool = False) -> AddedToken | No
 
 
 def _special_added_token(value: Any, key: str) -> AddedToken:
-    token = _as_token(value, key, "add_special_tokens()")
-    if not isinstance(token, AddedToken):
-        return AddedToken(token, rstrip=False, lstrip=False, normalized=False, special=True)
-    return token
+    if isinstance(value, AddedToken):
+        return value
+    if isinstance(value, str):
+        return AddedToken(value, rstrip=False, lstrip=False, normalized=False, special=True)
+    raise errors.TokenizerInputError(f"add_special_tokens: {key} must be a str or an AddedToken, not {value!r}.")
 
 
 def _sides_of(data: dict[str, Any]) -> dict[str, str]:
@@ -1224,10 +1252,11 @@ def _read_vocab_file(reader: Callable[..., Any], name: str, *paths: str) -> Any:
         raise errors.MalformedFileError(f"{name} cannot be read as a vocabulary ({exc}). Re-download it.") from None
 
 
-def _record_vocab(checkpoint: Checkpoint, file: str, key: str, result: str, size: int, cls: type) -> None:
+def _record_vocab(checkpoint: Checkpoint, cls: type, file: str, size: int, result: str) -> None:
+    key = "model.vocab" if file == TOKENIZER_FILE else ""
     checkpoint.trace.decide(
         STAGE, checkpoint.name_of(file), key, f"{size} entries", result,
-        note=f"normalizer, pre-tokenizer, decoder and post-processor from {cls.__name__}'s settings, as transformers v5",
+        note=f"the rest of the pipeline from {cls.__name__}'s settings, as transformers v5 does",
     )
 
 
@@ -1363,7 +1392,7 @@ def _as_batch(text: Any, text_pair: Any, is_split_into_words: bool) -> tuple[lis
 def _to_python(value: Any) -> Any:
     """Tensors, arrays and numpy scalars as Python lists and ints."""
     if hasattr(value, "tolist"):
-        return value.tolist()
+        value = value.tolist()  # an object array (ragged rows) gives arrays: they are converted below
     if isinstance(value, Mapping):
         return {key: _to_python(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):

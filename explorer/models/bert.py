@@ -80,10 +80,10 @@ ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
 }
 
 
-def activation(name: str, field: str = "hidden_act") -> Callable[[Tensor], Tensor]:
-    if name not in ACTIVATIONS:
+def activation(name: str) -> Callable[[Tensor], Tensor]:
+    if not isinstance(name, str) or name not in ACTIVATIONS:
         raise errors.ConfigValueError(
-            f"{field}={name!r} is not a supported activation. Supported: {', '.join(sorted(ACTIVATIONS))}."
+            f"hidden_act={name!r} is not a supported activation. Supported: {', '.join(sorted(ACTIVATIONS))}."
         )
     return ACTIVATIONS[name]
 
@@ -144,6 +144,7 @@ class BertEmbeddings(nn.Module):
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
 
     def default_position_ids(self, input_ids: Tensor | None, inputs_embeds: Tensor) -> Tensor:
+        """0, 1, 2... in every row; computed, not a buffer, as the loader builds models on the meta device."""
         batch, length = inputs_embeds.shape[:2]
         return torch.arange(length, device=inputs_embeds.device).expand(batch, length)
 
@@ -347,8 +348,8 @@ class BertPredictionHeadTransform(nn.Module):
 
 
 class BertLMPredictionHead(nn.Module):
-    """Transform, then score every vocabulary entry. The decoder's weight is tied to the word embeddings
-    and its bias is ``self.bias`` (both ties made by the model's ``tie_weights``)."""
+    """Transform, then score every vocabulary entry. Unless ``tie_word_embeddings=False``, the decoder's
+    weight is the word embeddings and its bias is ``self.bias`` (ties made by the model's ``tie_weights``)."""
 
     def __init__(self, config: BertConfig) -> None:
         super().__init__()
@@ -386,10 +387,24 @@ class BertPreTrainedModel(PreTrainedModel):
         encoder = self.base_model_class()(self.config, add_pooling_layer=add_pooling_layer)
         setattr(self, self.base_model_prefix, encoder)
 
+    def tied_weights(self) -> dict[str, str]:
+        """As transformers v5: ``tie_word_embeddings=False`` unties everything, the decoder's bias included."""
+        return dict(self._tied_weights_keys) if self.config.tie_word_embeddings else {}
+
     def _init_weights(self, module: nn.Module) -> None:
         super()._init_weights(module)
         if isinstance(module, BertLMPredictionHead):
             module.bias.data.zero_()
+
+
+def refuse_decoder_options(config: BertConfig) -> None:
+    """transformers' BERT can also be a causal decoder with cross-attention; explorer's is an encoder only,
+    and says so rather than compute something else."""
+    for option in ("is_decoder", "add_cross_attention"):
+        if getattr(config, option, False):
+            raise errors.ConfigValueError(
+                f"{option}=True: explorer implements {config.model_type} as an encoder only. Set {option}=False."
+            )
 
 
 class BertModel(BertPreTrainedModel):
@@ -441,19 +456,9 @@ class BertModel(BertPreTrainedModel):
             pooler_output=None if self.pooler is None else self.pooler(encoded.last_hidden_state),
             hidden_states=encoded.hidden_states,
             attentions=encoded.attentions,
-            cross_attentions=() if output_attentions else None,  # none in an encoder; transformers says so thus
+            cross_attentions=() if output_attentions else None,  # an encoder has none: () as transformers
         )
         return finish(output, return_dict)
-
-
-def refuse_decoder_options(config: BertConfig) -> None:
-    """transformers' BERT can also be a causal decoder with cross-attention; explorer's is an encoder only,
-    and says so rather than compute something else."""
-    for option in ("is_decoder", "add_cross_attention"):
-        if getattr(config, option, False):
-            raise errors.ConfigValueError(
-                f"{option}=True: explorer implements {config.model_type} as an encoder only. Set {option}=False."
-            )
 
 
 # --- heads ------------------------------------------------------------------------------------------------------
@@ -473,6 +478,10 @@ class BertForMaskedLM(BertPreTrainedModel):
 
     def get_output_embeddings(self) -> nn.Linear:
         return self.cls.predictions.decoder
+
+    def set_output_embeddings(self, new_embeddings: nn.Linear) -> None:
+        self.cls.predictions.decoder = new_embeddings
+        self.cls.predictions.bias = new_embeddings.bias  # the head's bias is the decoder's, as transformers
 
     def predict_tokens(self, sequence_output: Tensor) -> Tensor:
         """Vocabulary scores for every token."""

@@ -85,8 +85,7 @@ class RobertaEmbeddings(BertEmbeddings):
 
 
 class RobertaLMHead(nn.Module):
-    """Dense, GELU, LayerNorm, then vocabulary scores; the decoder's weight is tied to the word embeddings
-    and its bias is ``self.bias``."""
+    """Dense, GELU, LayerNorm, then vocabulary scores; tied as BERT's :class:`BertLMPredictionHead`."""
 
     def __init__(self, config: RobertaConfig) -> None:
         super().__init__()
@@ -155,6 +154,9 @@ class RobertaForMaskedLM(RobertaPreTrainedModel, BertForMaskedLM):
 
     def get_output_embeddings(self) -> nn.Linear:
         return self.lm_head.decoder
+
+    def set_output_embeddings(self, new_embeddings: nn.Linear) -> None:
+        self.lm_head.decoder = new_embeddings
 
     def predict_tokens(self, sequence_output: Tensor) -> Tensor:
         return self.lm_head(sequence_output)

@@ -17,7 +17,7 @@ import transformers
 from explorer import errors
 from explorer.models import bert
 
-from parity import _randomize_norms_and_biases, assert_outputs_equal, padded_batch, tiny_transformers_model
+from parity import randomize_norms_and_biases, assert_outputs_equal, padded_batch, tiny_transformers_model
 
 VOCAB = 99
 LAYERS, HEADS = 2, 4
@@ -62,9 +62,12 @@ def run(model: torch.nn.Module, **inputs: Any) -> Any:
         return model(**inputs)
 
 
-def assert_same_tuples(ours: tuple, theirs: tuple) -> None:
-    assert isinstance(ours, tuple) and len(ours) == len(theirs)
-    assert_outputs_equal(dict(enumerate(ours)), dict(enumerate(theirs)))
+def assert_same_outputs(ours: torch.nn.Module, theirs: torch.nn.Module, **inputs: Any) -> None:
+    """Equal as output objects, and as the tuples of ``return_dict=False``."""
+    assert_outputs_equal(run(ours, **inputs), run(theirs, **inputs))
+    our_tuple, their_tuple = run(ours, **inputs, return_dict=False), run(theirs, **inputs, return_dict=False)
+    assert isinstance(our_tuple, tuple) and len(our_tuple) == len(their_tuple)
+    assert_outputs_equal(dict(enumerate(our_tuple)), dict(enumerate(their_tuple)))
 
 
 def use_attention(model: Any, with_weights: bool) -> None:
@@ -81,13 +84,11 @@ def check_forward(family: Family, suffix: str, folder: Path, with_weights: bool)
     ours = family.ours(suffix).from_pretrained(folder)
     assert ours.load_report.is_clean and not ours.training
     use_attention(theirs, with_weights)
-    flags = {"output_hidden_states": with_weights, "output_attentions": with_weights}
-    batch = family.batch()
-    expected = run(theirs, **batch, **flags)
+    inputs = {**family.batch(), "output_hidden_states": with_weights, "output_attentions": with_weights}
     if with_weights:
+        expected = run(theirs, **inputs)
         assert len(expected["hidden_states"]) == LAYERS + 1 and len(expected["attentions"]) == LAYERS
-    assert_outputs_equal(run(ours, **batch, **flags), expected)
-    assert_same_tuples(run(ours, **batch, **flags, return_dict=False), run(theirs, **batch, **flags, return_dict=False))
+    assert_same_outputs(ours, theirs, **inputs)
 
 
 def label_cases(batch: dict[str, torch.Tensor]) -> dict[str, tuple[str, dict[str, Any], dict[str, torch.Tensor]]]:
@@ -95,11 +96,13 @@ def label_cases(batch: dict[str, torch.Tensor]) -> dict[str, tuple[str, dict[str
     generator = torch.Generator().manual_seed(3)
     rows, width = batch["input_ids"].shape
     padding = batch["attention_mask"] == 0
-    masked_tokens = batch["input_ids"].masked_fill(padding | (torch.rand(rows, width, generator=generator) < 0.5), -100)
+    unscored = padding | (torch.rand(rows, width, generator=generator) < 0.5)
+    masked_tokens = batch["input_ids"].masked_fill(unscored, -100)
     token_labels = torch.randint(0, 5, (rows, width), generator=generator).masked_fill(padding, -100)
     return {
         "mlm": ("ForMaskedLM", {}, {"labels": masked_tokens}),
-        "regression": ("ForSequenceClassification", {"num_labels": 1}, {"labels": torch.randn(rows, generator=generator)}),
+        "regression": ("ForSequenceClassification", {"num_labels": 1},
+                       {"labels": torch.randn(rows, generator=generator)}),
         "single-label": ("ForSequenceClassification", {"num_labels": 3}, {"labels": torch.tensor([2, 0, 1])}),
         "multi-label": ("ForSequenceClassification", {"num_labels": 3},
                         {"labels": torch.randint(0, 2, (rows, 3), generator=generator).float()}),
@@ -118,24 +121,21 @@ def check_loss(family: Family, case: str, folder: Path) -> None:
     suffix, overrides, labels = label_cases(batch)[case]
     theirs = family.save_theirs(suffix, folder, **overrides)
     ours = family.ours(suffix).from_pretrained(folder)
-    expected = run(theirs, **batch, **labels)
-    assert expected["loss"].isfinite()
-    assert_outputs_equal(run(ours, **batch, **labels), expected)
+    assert run(theirs, **batch, **labels)["loss"].isfinite()
+    assert_same_outputs(ours, theirs, **batch, **labels)
     assert ours.config.problem_type == theirs.config.problem_type
-    assert_same_tuples(run(ours, **batch, **labels, return_dict=False), run(theirs, **batch, **labels, return_dict=False))
 
 
 def check_saved_by_explorer(family: Family, suffix: str, folder: Path) -> None:
     """explorer saves, transformers loads every tensor and computes the same outputs."""
     torch.manual_seed(0)
     ours = family.ours(suffix).from_config(family.our_config())
-    _randomize_norms_and_biases(ours, seed=0)
+    randomize_norms_and_biases(ours, seed=0)
     ours.save_pretrained(folder)
     theirs, info = family.theirs(suffix).from_pretrained(folder, output_loading_info=True)
     assert not (info["missing_keys"] or info["unexpected_keys"] or info["mismatched_keys"]), info
-    use_attention(theirs, with_weights=True)
-    flags = {"output_hidden_states": True, "output_attentions": True}
-    assert_outputs_equal(run(ours, **family.batch(), **flags), run(theirs.eval(), **family.batch(), **flags))
+    use_attention(theirs.eval(), with_weights=True)
+    assert_same_outputs(ours, theirs, **family.batch(), output_hidden_states=True, output_attentions=True)
 
 
 def check_report_across_heads(family: Family, tmp_path: Path) -> None:
@@ -149,10 +149,8 @@ def check_report_across_heads(family: Family, tmp_path: Path) -> None:
             _, info = family.theirs(model_suffix).from_pretrained(folder, output_loading_info=True)
             assert set(ours.load_report.missing) == info["missing_keys"], (model_suffix, folder.name)
             assert set(ours.load_report.unexpected) == info["unexpected_keys"], (model_suffix, folder.name)
-        head = family.ours(suffix).from_pretrained(tmp_path / "Model").load_report
-        assert head.missing and not head.unexpected
-        base = family.ours("Model").from_pretrained(tmp_path / suffix).load_report
-        assert base.unexpected
+        assert family.ours(suffix).from_pretrained(tmp_path / "Model").load_report.missing  # the head's own layers
+        assert family.ours("Model").from_pretrained(tmp_path / suffix).load_report.unexpected
 
 
 def check_head_mask(family: Family, folder: Path) -> None:
@@ -239,14 +237,26 @@ def check_resize(family: Family, folder: Path) -> None:
     torch.testing.assert_close(logits[..., :VOCAB], run(theirs, **batch).logits[..., :VOCAB])
 
 
+def check_untied(family: Family, folder: Path) -> None:
+    """``tie_word_embeddings=False`` unties the decoder's weight and its bias, both ways of loading."""
+    theirs = family.save_theirs("ForMaskedLM", folder / "theirs", tie_word_embeddings=False)
+    ours = family.ours("ForMaskedLM").from_pretrained(folder / "theirs")
+    assert ours.load_report.is_clean
+    assert len(list(ours.parameters())) == len(list(ours.named_parameters(remove_duplicate=False)))  # none shared
+    assert_same_outputs(ours, theirs, **family.batch())
+    ours.save_pretrained(folder / "ours")
+    reloaded, info = family.theirs("ForMaskedLM").from_pretrained(folder / "ours", output_loading_info=True)
+    assert not (info["missing_keys"] or info["unexpected_keys"]), info
+    assert_same_outputs(ours, reloaded.eval(), **family.batch())
+
+
 def check_inputs_embeds(family: Family, folder: Path) -> None:
     """Embeddings instead of ids, no token types: the default positions and types are transformers'."""
     theirs = family.save_theirs("Model", folder)
     ours = family.ours("Model").from_pretrained(folder)
     batch = family.batch()
     embeds = ours.get_input_embeddings()(batch["input_ids"]).detach()
-    inputs = {"inputs_embeds": embeds, "attention_mask": batch["attention_mask"]}
-    assert_outputs_equal(run(ours, **inputs), run(theirs, **inputs))
+    assert_same_outputs(ours, theirs, inputs_embeds=embeds, attention_mask=batch["attention_mask"])
     with pytest.raises(ValueError, match="exactly one"):
         ours(input_ids=batch["input_ids"], inputs_embeds=embeds)
 
@@ -293,6 +303,17 @@ def test_resize_token_embeddings(tmp_path):
     check_resize(BERT, tmp_path)
 
 
+def test_untied_word_embeddings(tmp_path):
+    check_untied(BERT, tmp_path)
+
+
+def test_set_output_embeddings_moves_the_bias_too():
+    model = bert.BertForMaskedLM(BERT.our_config())
+    decoder = torch.nn.Linear(TINY["hidden_size"], VOCAB + 1)
+    model.set_output_embeddings(decoder)
+    assert model.get_output_embeddings() is decoder and model.cls.predictions.bias is decoder.bias
+
+
 def test_inputs_embeds(tmp_path):
     check_inputs_embeds(BERT, tmp_path)
 
@@ -308,7 +329,7 @@ def test_parameter_names_are_checkpoint_keys(tmp_path):
     assert "cls.predictions.transform.LayerNorm.weight" in ours.state_dict()
 
 
-@pytest.mark.parametrize("hidden_act", ["relu", "gelu_new", "gelu_pytorch_tanh", "silu", "quick_gelu"])
+@pytest.mark.parametrize("hidden_act", sorted(bert.ACTIVATIONS))
 def test_activations_match_transformers(hidden_act, tmp_path):
     theirs = BERT.save_theirs("ForMaskedLM", tmp_path, hidden_act=hidden_act)
     ours = BERT.ours("ForMaskedLM").from_pretrained(tmp_path)
