@@ -70,6 +70,8 @@ class PretrainedConfig:
             setattr(self, name, value)
         if self.dtype is None and torch_dtype is not None:
             self.dtype = torch_dtype
+        if isinstance(self.__dict__.get("pruned_heads"), dict):  # JSON object keys are strings
+            self.pruned_heads = {int(layer): list(heads) for layer, heads in self.pruned_heads.items()}
         self._init_labels(num_labels)
         self.validate()
 
@@ -179,7 +181,7 @@ class PretrainedConfig:
         class_defaults = type(self)().to_dict()
         diff = {}
         for name, value in self.to_dict().items():
-            if name == "_name_or_path":
+            if name == "_name_or_path" or (name == "transformers_version" and value is None):
                 continue
             if (
                 name not in base

@@ -133,11 +133,12 @@ class PreTrainedModel(nn.Module):
     def get_output_embeddings(self) -> nn.Linear | None:
         return None
 
+    def set_output_embeddings(self, embeddings: nn.Linear) -> None:
+        raise NotImplementedError(f"{type(self).__name__} has no output embeddings to replace.")
+
     def tied_weights(self) -> dict[str, str]:
-        """The ties in force: those onto the word embeddings only when ``config.tie_word_embeddings``."""
-        embeddings = f"{self.base_model_prefix}.embeddings.word_embeddings.weight"
-        tie_embeddings = getattr(self.config, "tie_word_embeddings", True)
-        return {t: s for t, s in self._tied_weights_keys.items() if tie_embeddings or s != embeddings}
+        """The ties in force: all of them, or none with ``tie_word_embeddings=False`` (as transformers v5)."""
+        return dict(self._tied_weights_keys) if getattr(self.config, "tie_word_embeddings", True) else {}
 
     def tie_weights(self) -> None:
         for target, source in self.tied_weights().items():
@@ -171,6 +172,7 @@ class PreTrainedModel(nn.Module):
             if head.bias is not None:
                 head.bias.data = resized_rows(head.bias.data, count, mean_resizing=False, std=0.0)
             head.out_features = count
+            self.set_output_embeddings(head)  # lets a head re-point what shares the decoder's bias
         self.config.vocab_size = count
         self.tie_weights()
         return new
@@ -216,6 +218,11 @@ class PreTrainedModel(nn.Module):
 
     # --- forward helpers ---------------------------------------------------------------------------------
 
+    def finish(self, output: ModelOutput, return_dict: bool | None) -> ModelOutput | tuple[Any, ...]:
+        """The output object, or its tuple when ``return_dict`` (default: the config's) is False."""
+        wants_dict = self.config.return_dict if return_dict is None else return_dict
+        return output if wants_dict else output.to_tuple()
+
     def flags(self, output_attentions: bool | None, output_hidden_states: bool | None,
               return_dict: bool | None) -> tuple[bool, bool, bool]:
         """The per-call flags, defaulting to the config's."""
@@ -229,10 +236,6 @@ class PreTrainedModel(nn.Module):
 def check_one_input(input_ids: torch.Tensor | None, inputs_embeds: torch.Tensor | None) -> None:
     if (input_ids is None) == (inputs_embeds is None):
         raise errors.ModelInputError("Pass exactly one of input_ids and inputs_embeds.")
-
-
-def finish(output: ModelOutput, return_dict: bool) -> ModelOutput | tuple[Any, ...]:
-    return output if return_dict else output.to_tuple()
 
 
 def resolve_dtype(dtype: torch.dtype | str) -> torch.dtype:
@@ -272,14 +275,12 @@ def additive_attention_mask(attention_mask: torch.Tensor | None, dtype: torch.dt
     return (1.0 - mask) * torch.finfo(dtype).min
 
 
-def expand_head_mask(head_mask: torch.Tensor | None, num_layers: int,
-                     dtype: torch.dtype | None = None) -> list[torch.Tensor | None]:
+def expand_head_mask(head_mask: torch.Tensor | None, num_layers: int, dtype: torch.dtype) -> list[torch.Tensor | None]:
     """transformers' ``head_mask``: [heads] or [layers, heads] of 1 (keep) / 0 (mask) -> one
     [1, heads, 1, 1] multiplier per layer, in the model's dtype (an int mask must not change it)."""
     if head_mask is None:
         return [None] * num_layers
-    if dtype is not None:
-        head_mask = head_mask.to(dtype)
+    head_mask = head_mask.to(dtype)
     if head_mask.dim() == 1:
         head_mask = head_mask.unsqueeze(0).expand(num_layers, -1)
     if head_mask.dim() != 2 or head_mask.shape[0] != num_layers:

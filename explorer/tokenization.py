@@ -1060,13 +1060,12 @@ XLMRobertaTokenizer = XLMRobertaTokenizerFast
 
 def tokenizer_class_from_name(name: str) -> type[PreTrainedTokenizerFast] | None:
     """Our class for a ``tokenizer_class`` of tokenizer_config.json ("BertTokenizer", "BertTokenizerFast",
-    "TokenizersBackend"...), or None if explorer has none."""
-    known: dict[str, type[PreTrainedTokenizerFast]] = {
-        "PreTrainedTokenizerFast": PreTrainedTokenizerFast, "TokenizersBackend": PreTrainedTokenizerFast,
-    }
-    for cls in (BertTokenizerFast, DistilBertTokenizerFast, RobertaTokenizerFast, XLMRobertaTokenizerFast):
-        known[cls.__name__] = known[cls.__name__.removesuffix("Fast")] = cls
-    return known.get(name)
+    "TokenizersBackend"...), or None if the registry has none (slow names map to the fast class)."""
+    from .registry import TOKENIZERS
+
+    if name in ("PreTrainedTokenizerFast", "TokenizersBackend"):
+        return PreTrainedTokenizerFast
+    return TOKENIZERS.by_class_name(name) or TOKENIZERS.by_class_name(name + "Fast")
 
 
 # --- reading the checkpoint's files -----------------------------------------------------------------------

@@ -8,22 +8,20 @@ options of transformers' BERT (``is_decoder``, cross-attention, key/value cache)
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 import torch
 from torch import nn
-from torch.nn import functional as F
 
 from .. import errors
+from ..activations import activation
 from ..configuration import PretrainedConfig
 from ..modeling import (
     PreTrainedModel,
     additive_attention_mask,
     attention,
+    check_one_input,
     expand_head_mask,
-    finish,
     heads_to_keep,
     prune_linear_layer,
     sequence_classification_loss,
@@ -40,52 +38,6 @@ from ..outputs import (
 )
 
 Tensor = torch.Tensor
-
-
-# --- activations (transformers' ACT2FN names) ----------------------------------------------------------------
-
-
-def gelu_new(x: Tensor) -> Tensor:
-    """GELU's tanh approximation written out, as Google's BERT and OpenAI's GPT compute it."""
-    return 0.5 * x * (1.0 + torch.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * torch.pow(x, 3.0))))
-
-
-def gelu_tanh(x: Tensor) -> Tensor:
-    return F.gelu(x, approximate="tanh")
-
-
-def quick_gelu(x: Tensor) -> Tensor:
-    return x * torch.sigmoid(1.702 * x)
-
-
-def identity(x: Tensor) -> Tensor:
-    return x
-
-
-ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
-    "gelu": F.gelu,
-    "gelu_python": F.gelu,  # the erf formula, which F.gelu computes
-    "gelu_new": gelu_new,
-    "gelu_fast": gelu_tanh,
-    "gelu_pytorch_tanh": gelu_tanh,
-    "quick_gelu": quick_gelu,
-    "relu": F.relu,
-    "relu6": F.relu6,
-    "silu": F.silu,
-    "swish": F.silu,
-    "mish": F.mish,
-    "tanh": torch.tanh,
-    "sigmoid": torch.sigmoid,
-    "linear": identity,
-}
-
-
-def activation(name: str) -> Callable[[Tensor], Tensor]:
-    if not isinstance(name, str) or name not in ACTIVATIONS:
-        raise errors.ConfigValueError(
-            f"hidden_act={name!r} is not a supported activation. Supported: {', '.join(sorted(ACTIVATIONS))}."
-        )
-    return ACTIVATIONS[name]
 
 
 # --- configuration ----------------------------------------------------------------------------------------
@@ -229,10 +181,9 @@ class BertAttention(nn.Module):
     def prune_heads(self, heads: set[int]) -> None:
         """Remove ``heads`` for good: their rows of query/key/value and their columns of the output dense."""
         attention_heads = self.self
-        with torch.device("cpu"):  # the index must be real even while the loader builds the model on meta
-            heads, index = heads_to_keep(
-                attention_heads.num_attention_heads, attention_heads.attention_head_size, heads, self.pruned_heads
-            )
+        heads, index = heads_to_keep(
+            attention_heads.num_attention_heads, attention_heads.attention_head_size, heads, self.pruned_heads
+        )
         if not heads:
             return
         attention_heads.query = prune_linear_layer(attention_heads.query, index, dim=0)
@@ -387,10 +338,6 @@ class BertPreTrainedModel(PreTrainedModel):
         encoder = self.base_model_class()(self.config, add_pooling_layer=add_pooling_layer)
         setattr(self, self.base_model_prefix, encoder)
 
-    def tied_weights(self) -> dict[str, str]:
-        """As transformers v5: ``tie_word_embeddings=False`` unties everything, the decoder's bias included."""
-        return dict(self._tied_weights_keys) if self.config.tie_word_embeddings else {}
-
     def _init_weights(self, module: nn.Module) -> None:
         super()._init_weights(module)
         if isinstance(module, BertLMPredictionHead):
@@ -438,12 +385,9 @@ class BertModel(BertPreTrainedModel):
         output_attentions, output_hidden_states, return_dict = self.flags(
             output_attentions, output_hidden_states, return_dict
         )
-        if (input_ids is None) == (inputs_embeds is None):
-            raise ValueError("You must specify exactly one of input_ids or inputs_embeds")
+        check_one_input(input_ids, inputs_embeds)
         embedded = self.embeddings(input_ids, token_type_ids, position_ids, inputs_embeds)
-        head_masks = expand_head_mask(
-            None if head_mask is None else head_mask.to(embedded.dtype), len(self.encoder.layer)
-        )
+        head_masks = expand_head_mask(head_mask, len(self.encoder.layer), embedded.dtype)
         encoded = self.encoder(
             embedded,
             additive_attention_mask(attention_mask, embedded.dtype),
@@ -458,7 +402,7 @@ class BertModel(BertPreTrainedModel):
             attentions=encoded.attentions,
             cross_attentions=() if output_attentions else None,  # an encoder has none: () as transformers
         )
-        return finish(output, return_dict)
+        return self.finish(output, return_dict)
 
 
 # --- heads ------------------------------------------------------------------------------------------------------
@@ -509,7 +453,7 @@ class BertForMaskedLM(BertPreTrainedModel):
         output = MaskedLMOutput(
             loss=loss, logits=logits, hidden_states=outputs.hidden_states, attentions=outputs.attentions
         )
-        return finish(output, self.config.return_dict if return_dict is None else return_dict)
+        return self.finish(output, return_dict)
 
 
 class BertForSequenceClassification(BertPreTrainedModel):
@@ -548,7 +492,7 @@ class BertForSequenceClassification(BertPreTrainedModel):
         output = SequenceClassifierOutput(
             loss=loss, logits=logits, hidden_states=outputs.hidden_states, attentions=outputs.attentions
         )
-        return finish(output, self.config.return_dict if return_dict is None else return_dict)
+        return self.finish(output, return_dict)
 
 
 class BertForTokenClassification(BertPreTrainedModel):
@@ -583,7 +527,7 @@ class BertForTokenClassification(BertPreTrainedModel):
         output = TokenClassifierOutput(
             loss=loss, logits=logits, hidden_states=outputs.hidden_states, attentions=outputs.attentions
         )
-        return finish(output, self.config.return_dict if return_dict is None else return_dict)
+        return self.finish(output, return_dict)
 
 
 class BertForQuestionAnswering(BertPreTrainedModel):
@@ -627,4 +571,4 @@ class BertForQuestionAnswering(BertPreTrainedModel):
             hidden_states=outputs.hidden_states,
             attentions=outputs.attentions,
         )
-        return finish(output, self.config.return_dict if return_dict is None else return_dict)
+        return self.finish(output, return_dict)

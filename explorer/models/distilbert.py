@@ -7,13 +7,13 @@ so a checkpoint loads without renaming. ``head_mask`` and ``prune_heads`` keep t
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import ClassVar
 
 import torch
 from torch import nn
 
 from .. import errors
+from ..activations import activation
 from ..configuration import SIZE_LIMITS, PretrainedConfig
 from ..modeling import (
     PreTrainedModel,
@@ -21,7 +21,6 @@ from ..modeling import (
     attention,
     check_one_input,
     expand_head_mask,
-    finish,
     heads_to_keep,
     prune_linear_layer,
     sequence_classification_loss,
@@ -35,15 +34,6 @@ from ..outputs import (
     SequenceClassifierOutput,
     TokenClassifierOutput,
 )
-
-# The activations DistilBERT's config documents ("gelu_new" is the tanh approximation of GELU).
-ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
-    "gelu": nn.GELU,
-    "gelu_new": lambda: nn.GELU(approximate="tanh"),
-    "relu": nn.ReLU,
-    "silu": nn.SiLU,
-}
-
 
 # --- configuration --------------------------------------------------------------------------------------------
 
@@ -75,10 +65,7 @@ class DistilBertConfig(PretrainedConfig):
 
     def validate(self) -> None:
         super().validate()
-        if self.activation not in ACTIVATIONS:
-            raise errors.ConfigValueError(
-                f"activation={self.activation!r} is not one of DistilBERT's activations: {', '.join(ACTIVATIONS)}."
-            )
+        activation(self.activation, "activation")
 
 
 # --- layers, bottom up ----------------------------------------------------------------------------------------
@@ -168,7 +155,7 @@ class DistilBertFFN(nn.Module):
     def __init__(self, config: DistilBertConfig) -> None:
         super().__init__()
         self.lin1 = nn.Linear(config.dim, config.hidden_dim)
-        self.activation = ACTIVATIONS[config.activation]()
+        self.activation = activation(config.activation, "activation")
         self.lin2 = nn.Linear(config.hidden_dim, config.dim)
         self.dropout = nn.Dropout(config.dropout)
 
@@ -257,7 +244,7 @@ class DistilBertModel(DistilBertPreTrainedModel):
         mask = additive_attention_mask(attention_mask, embeddings.dtype)
         head_masks = expand_head_mask(head_mask, len(self.transformer.layer), embeddings.dtype)
         output = self.transformer(embeddings, mask, head_masks, output_attentions, output_hidden_states)
-        return finish(output, return_dict)
+        return self.finish(output, return_dict)
 
 
 # --- task heads -----------------------------------------------------------------------------------------------
@@ -270,7 +257,7 @@ class DistilBertForMaskedLM(DistilBertPreTrainedModel):
 
     def __init__(self, config: DistilBertConfig) -> None:
         super().__init__(config)
-        self.activation = ACTIVATIONS[config.activation]()
+        self.activation = activation(config.activation, "activation")
         self.distilbert = DistilBertModel(config)
         self.vocab_transform = nn.Linear(config.dim, config.dim)
         self.vocab_layer_norm = nn.LayerNorm(config.dim, eps=1e-12)
@@ -302,7 +289,7 @@ class DistilBertForMaskedLM(DistilBertPreTrainedModel):
         loss = None if labels is None else token_classification_loss(logits, labels)
         output = MaskedLMOutput(loss=loss, logits=logits, hidden_states=encoded.hidden_states,
                                 attentions=encoded.attentions)
-        return finish(output, self.config.return_dict if return_dict is None else return_dict)
+        return self.finish(output, return_dict)
 
 
 class DistilBertForSequenceClassification(DistilBertPreTrainedModel):
@@ -335,7 +322,7 @@ class DistilBertForSequenceClassification(DistilBertPreTrainedModel):
         loss = None if labels is None else sequence_classification_loss(self.config, logits, labels)
         output = SequenceClassifierOutput(loss=loss, logits=logits, hidden_states=encoded.hidden_states,
                                           attentions=encoded.attentions)
-        return finish(output, self.config.return_dict if return_dict is None else return_dict)
+        return self.finish(output, return_dict)
 
 
 class DistilBertForTokenClassification(DistilBertPreTrainedModel):
@@ -364,7 +351,7 @@ class DistilBertForTokenClassification(DistilBertPreTrainedModel):
         loss = None if labels is None else token_classification_loss(logits, labels)
         output = TokenClassifierOutput(loss=loss, logits=logits, hidden_states=encoded.hidden_states,
                                        attentions=encoded.attentions)
-        return finish(output, self.config.return_dict if return_dict is None else return_dict)
+        return self.finish(output, return_dict)
 
 
 class DistilBertForQuestionAnswering(DistilBertPreTrainedModel):
@@ -403,4 +390,4 @@ class DistilBertForQuestionAnswering(DistilBertPreTrainedModel):
             loss = span_loss(start_logits, end_logits, start_positions, end_positions)
         output = QuestionAnsweringModelOutput(loss=loss, start_logits=start_logits, end_logits=end_logits,
                                               hidden_states=encoded.hidden_states, attentions=encoded.attentions)
-        return finish(output, self.config.return_dict if return_dict is None else return_dict)
+        return self.finish(output, return_dict)

@@ -228,7 +228,7 @@ def test_pruned_model_equals_head_mask_and_survives_saving(saved, tmp_path):
     pruned.save_pretrained(tmp_path)
     reloaded = distilbert.DistilBertForMaskedLM.from_pretrained(tmp_path)
     assert reloaded.load_report.is_clean, reloaded.load_report
-    assert reloaded.config.pruned_heads == {"0": [1, 2], "1": [0]}  # JSON keys, kept as strings like transformers
+    assert reloaded.config.pruned_heads == {0: [1, 2], 1: [0]}  # JSON keys back to layer numbers, as v4
     assert_outputs_equal(run(reloaded, output_hidden_states=True), expected)
 
 

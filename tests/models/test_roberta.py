@@ -16,7 +16,7 @@ from explorer.models.bert import BertConfig
 from explorer.models.roberta import RobertaEmbeddings
 
 from parity import assert_outputs_equal
-from test_bert import (
+from encoder_checks import (
     LABEL_CASES,
     SUFFIXES,
     TINY,
