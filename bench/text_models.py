@@ -200,14 +200,16 @@ def inside_note(results: dict[str, dict[str, dict[str, list[float]]]]) -> str:
     return "Cold start measured inside the child (from its first line): " + "; ".join(parts) + "."
 
 
-def header(quick: bool, repetitions: int) -> str:
+def header(quick: bool, repetitions: int, load_before: float) -> str:
+    """Date, command, machine; and the load average, since other processes on the machine skew the times."""
     import torch
     import transformers
 
     command = "python bench/text_models.py" + (" --quick" if quick else "")
     return (f"{datetime.date.today().isoformat()} · `{command}` · median of {repetitions} fresh processes per cell"
             f" · nproc {os.cpu_count()}, {platform.machine()}, Python {platform.python_version()}, torch "
-            f"{torch.__version__}, transformers {transformers.__version__}, torch threads {THREADS}")
+            f"{torch.__version__}, transformers {transformers.__version__}, torch threads {THREADS}"
+            f" · 1-min load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
 
 
 def main() -> None:
@@ -220,12 +222,13 @@ def main() -> None:
         print(json.dumps(TASKS[task](*args)))
         return
     repetitions = 2 if options.quick else 5
+    load_before = os.getloadavg()[0]
     results = {}
     for label, checkpoint in checkpoints().items():
         difference = run_child("check", checkpoint)[0]["max_abs_difference"]
         print(f"{label}: same inputs, last_hidden_state max |explorer - transformers| = {difference:.1e}", flush=True)
         results[label] = measure(checkpoint, repetitions)
-    report = f"{header(options.quick, repetitions)}\n\n{table(results)}\n\n{inside_note(results)}\n"
+    report = f"{header(options.quick, repetitions, load_before)}\n\n{table(results)}\n\n{inside_note(results)}\n"
     print("\n" + report)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(report)

@@ -173,9 +173,7 @@ class Checkpoint:
             raise self._connection_error(filename, exc) from exc
         except hub_errors.EntryNotFoundError:
             return None, ""
-        except hub_errors.HfHubHTTPError as exc:
-            raise self._connection_error(filename, exc) from exc
-        except (OSError, ValueError) as exc:  # connection failures, timeouts, a broken cache entry
+        except (OSError, ValueError) as exc:  # other HTTP errors, connection failures, timeouts, a broken cache
             raise self._connection_error(filename, exc) from exc
         return Path(path), ("cache" if isinstance(cached, Path) else "download")
 

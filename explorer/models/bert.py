@@ -156,12 +156,13 @@ class BertSelfAttention(nn.Module):
         return context.transpose(1, 2).reshape(*hidden_states.shape[:2], self.all_head_size), probs
 
 
-class BertSelfOutput(nn.Module):
-    """Project the heads back to the hidden size, then residual and LayerNorm (post-norm)."""
+class BertOutput(nn.Module):
+    """Project back to the hidden size, then dropout, residual and LayerNorm (post-norm). Ends both halves of
+    a layer: after attention (``in_features`` = hidden size) and after the feed-forward (intermediate size)."""
 
-    def __init__(self, config: BertConfig) -> None:
+    def __init__(self, config: BertConfig, in_features: int) -> None:
         super().__init__()
-        self.dense = nn.Linear(config.hidden_size, config.hidden_size)
+        self.dense = nn.Linear(in_features, config.hidden_size)
         self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
         self.dropout = nn.Dropout(config.hidden_dropout_prob)
 
@@ -175,7 +176,7 @@ class BertAttention(nn.Module):
     def __init__(self, config: BertConfig) -> None:
         super().__init__()
         self.self = BertSelfAttention(config)
-        self.output = BertSelfOutput(config)
+        self.output = BertOutput(config, in_features=config.hidden_size)
         self.pruned_heads: set[int] = set()  # in the original numbering
 
     def prune_heads(self, heads: set[int]) -> None:
@@ -215,19 +216,6 @@ class BertIntermediate(nn.Module):
         return self.intermediate_act_fn(self.dense(hidden_states))
 
 
-class BertOutput(nn.Module):
-    """The feed-forward's second projection, then residual and LayerNorm."""
-
-    def __init__(self, config: BertConfig) -> None:
-        super().__init__()
-        self.dense = nn.Linear(config.intermediate_size, config.hidden_size)
-        self.LayerNorm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
-        self.dropout = nn.Dropout(config.hidden_dropout_prob)
-
-    def forward(self, hidden_states: Tensor, input_tensor: Tensor) -> Tensor:
-        return self.LayerNorm(self.dropout(self.dense(hidden_states)) + input_tensor)
-
-
 class BertLayer(nn.Module):
     """One encoder layer: attention, then feed-forward."""
 
@@ -235,7 +223,7 @@ class BertLayer(nn.Module):
         super().__init__()
         self.attention = BertAttention(config)
         self.intermediate = BertIntermediate(config)
-        self.output = BertOutput(config)
+        self.output = BertOutput(config, in_features=config.intermediate_size)
 
     def forward(
         self,
