@@ -95,14 +95,18 @@ class AutoClassUsageError(ExplorerError, TypeError):
     """An Auto class called as a constructor: they are used through from_pretrained / from_config."""
 
 
-class ModelInputError(ExplorerError, ValueError):
+class InputError(ExplorerError, ValueError):
+    """Inputs to a call that cannot be honoured; the stage-specific kinds below subclass it."""
+
+
+class ModelInputError(InputError):
     """Arguments to a model's forward that cannot work together (e.g. both input_ids and inputs_embeds)."""
 
 
 # --- Tokenizer inputs -------------------------------------------------------------------------------------
 
 
-class TokenizerInputError(ExplorerError, ValueError):
+class TokenizerInputError(InputError):
     """Arguments to a tokenizer call that cannot be honoured (e.g. padding without a pad token)."""
 
 

@@ -25,6 +25,7 @@ from tokenizers import AddedToken, Encoding, Tokenizer, decoders, normalizers, p
 from tokenizers.models import BPE, Unigram, WordPiece
 
 from . import errors
+from .batch import BatchFeature
 from .hub import Checkpoint, load_json_file, pop_hub_kwargs
 from .trace import ResolutionTrace
 
@@ -84,9 +85,12 @@ class TokenSpan(NamedTuple):
 # --- BatchEncoding ----------------------------------------------------------------------------------------
 
 
-class BatchEncoding(dict):
+class BatchEncoding(BatchFeature):
     """What a tokenizer call returns: a dict (``input_ids``, ``attention_mask``...) also readable as attributes,
     plus the backend's ``tokenizers.Encoding`` of each row, which map tokens to words and characters."""
+
+    input_error = errors.TokenizerInputError
+    ragged_hint = "Rows of different lengths need padding=True (and truncation=True for long inputs)."
 
     def __init__(
         self,
@@ -96,12 +100,11 @@ class BatchEncoding(dict):
         prepend_batch_axis: bool = False,
         n_sequences: int | None = None,
     ) -> None:
-        super().__init__(data or {})
         self._encodings = [encoding] if isinstance(encoding, Encoding) else encoding
         if n_sequences is None and self._encodings:
             n_sequences = self._encodings[0].n_sequences
         self._n_sequences = n_sequences
-        self.convert_to_tensors(tensor_type, prepend_batch_axis)
+        super().__init__(data, tensor_type, prepend_batch_axis)
 
     def __getitem__(self, item: str | int | slice) -> Any:
         """A field by name; by position, the row's ``tokenizers.Encoding`` (as transformers does)."""
@@ -112,11 +115,6 @@ class BatchEncoding(dict):
         if isinstance(item, slice):
             return {key: value[item] for key, value in self.items()}
         raise KeyError(f"{item!r}: index a BatchEncoding by field name, by row (int) or by slice.")
-
-    def __getattr__(self, name: str) -> Any:
-        if not name.startswith("__") and name in self:
-            return super().__getitem__(name)
-        raise AttributeError(f"BatchEncoding has no field or attribute {name!r}")
 
     @property
     def encodings(self) -> list[Encoding] | None:
@@ -196,74 +194,6 @@ class BatchEncoding(dict):
     ) -> int | None:
         encoding, char_index = self._locate(batch_or_char_index, char_index)
         return encoding.char_to_word(char_index, sequence_index)
-
-    def convert_to_tensors(self, tensor_type: str | None = None, prepend_batch_axis: bool = False) -> BatchEncoding:
-        """Turn the lists into ``'pt'`` (torch) or ``'np'`` (numpy) arrays; None leaves them as lists."""
-        if tensor_type is None:
-            return self
-        as_tensor, is_tensor = _tensor_functions(tensor_type)
-        for key, value in self.items():
-            if prepend_batch_axis:
-                value = [value]
-            if is_tensor(value):
-                continue
-            try:
-                self[key] = as_tensor(value)
-            except (ValueError, TypeError) as exc:
-                raise errors.TokenizerInputError(
-                    f"Could not make a tensor of {key!r} ({exc}). Rows of different lengths need "
-                    "padding=True (and truncation=True for long inputs) to stack into one tensor."
-                ) from None
-        return self
-
-    def to(self, device: Any, *, non_blocking: bool = False) -> BatchEncoding:
-        """Move every tensor to ``device`` (PyTorch only); returns self."""
-        for key, value in self.items():
-            if callable(getattr(value, "to", None)):
-                self[key] = value.to(device=device, non_blocking=non_blocking)
-        return self
-
-
-def _tensor_functions(tensor_type: Any) -> tuple[Callable[[Any], Any], Callable[[Any], bool]]:
-    kind = getattr(tensor_type, "value", tensor_type)  # also accepts transformers' TensorType
-    if kind == "pt":
-        import torch
-
-        def as_torch(value: Any) -> Any:
-            if isinstance(value, list) and value and type(value[0]).__name__ == "ndarray":
-                import numpy as np
-
-                return torch.from_numpy(np.array(value))
-            return torch.tensor(value, dtype=torch.int64 if _is_empty(value) else None)
-
-        return as_torch, torch.is_tensor
-    if kind == "np":
-        import numpy as np
-
-        def as_numpy(value: Any) -> Any:
-            if _is_ragged(value):
-                rows = np.empty(len(value), dtype=object)  # one array per row, as transformers
-                rows[:] = [np.asarray(row) for row in value]
-                return rows
-            return np.asarray(value, dtype=np.int64 if _is_empty(value) else None)
-
-        return as_numpy, lambda value: isinstance(value, np.ndarray)
-    raise errors.TokenizerInputError(f"return_tensors={tensor_type!r} is not supported; use 'pt', 'np' or None.")
-
-
-def _is_empty(value: Any) -> bool:
-    if isinstance(value, (list, tuple)):
-        return all(_is_empty(item) for item in value)
-    return False
-
-
-def _is_ragged(value: Any) -> bool:
-    return (
-        isinstance(value, (list, tuple))
-        and bool(value)
-        and isinstance(value[0], (list, tuple))
-        and len({len(row) for row in value}) > 1
-    )
 
 
 # --- special token attributes -----------------------------------------------------------------------------
