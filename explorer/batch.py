@@ -44,11 +44,15 @@ class BatchFeature(dict):
                 raise self.input_error(f"Could not make a tensor of {key!r} ({exc}). {self.ragged_hint}") from None
         return self
 
-    def to(self, device: Any, *, non_blocking: bool = False) -> BatchFeature:
-        """Move every tensor to ``device`` (PyTorch only); returns self."""
+    def to(self, *args: Any, **kwargs: Any) -> BatchFeature:
+        """``.to(device)`` moves every tensor; a dtype (``.to(torch.float16)``) casts only the floating ones,
+        so ids and masks stay integers (as transformers). Returns self."""
+        import torch
+
+        casts = any(isinstance(arg, torch.dtype) for arg in args) or "dtype" in kwargs
         for key, value in self.items():
-            if callable(getattr(value, "to", None)):
-                self[key] = value.to(device=device, non_blocking=non_blocking)
+            if torch.is_tensor(value) and (value.is_floating_point() or not casts):
+                self[key] = value.to(*args, **kwargs)
         return self
 
 

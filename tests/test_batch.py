@@ -23,9 +23,11 @@ def test_conversion(kind, check):
     assert check(batch.input_values) and tuple(batch.input_values.shape) == (2, 2)
 
 
-def test_to_moves_tensors_and_leaves_the_rest():
-    batch = BatchFeature({"pixel_values": torch.ones(1, 3), "sizes": [3]}).to(torch.float64)
-    assert batch.pixel_values.dtype == torch.float64 and batch.sizes == [3]
+def test_to_casts_floating_tensors_only_and_moves_all():
+    batch = BatchFeature({"pixel_values": torch.ones(1, 3), "mask": torch.ones(1, 3, dtype=torch.long), "sizes": [3]})
+    batch.to(torch.float64)
+    assert batch.pixel_values.dtype == torch.float64 and batch.mask.dtype == torch.long and batch.sizes == [3]
+    assert batch.to("cpu").mask.device.type == "cpu"
 
 
 def test_rows_that_cannot_stack_and_unknown_kinds_are_input_errors():
