@@ -139,6 +139,147 @@ def _model_type_of(checkpoint: Checkpoint) -> str | None:
     return None if data is None else config_class_for(checkpoint, data).model_type
 
 
+# --- preprocessing ------------------------------------------------------------------------------------------------
+
+
+def class_named(checkpoint: Checkpoint, stage: str, file: str, data: dict[str, Any], key: str,
+                registries: tuple[Registry, ...], spellings: Any = lambda name: (name,)) -> type | None:
+    """The class a file names under ``key`` (tried in each of its ``spellings``), recorded in the trace."""
+    name = data.get(key)
+    if not isinstance(name, str):
+        return None
+    for spelling in spellings(name):
+        for table in registries:
+            found = table.by_class_name(spelling)
+            if found is not None:
+                checkpoint.trace.decide(stage, checkpoint.name_of(file), key, name, found.__name__)
+                return found
+    checkpoint.trace.decide(stage, checkpoint.name_of(file), key, name, "not a known class",
+                            note="falling back to the model type")
+    return None
+
+
+def class_for_model_type(checkpoint: Checkpoint, stage: str, table: Registry) -> type | None:
+    """The class ``table`` has for config.json's ``model_type`` (None without config.json or a row)."""
+    data = checkpoint.read_json(CONFIG_NAME) or {}
+    model_type = data.get("model_type")
+    if model_type not in table:
+        return None
+    found = table.get(model_type)
+    checkpoint.trace.decide(stage, checkpoint.name_of(CONFIG_NAME), "model_type", model_type, found.__name__)
+    return found
+
+
+def image_processor_spellings(name: str) -> tuple[str, ...]:
+    """transformers' names for one image processor: ``...Fast``/``...Pil`` backends, legacy ``...FeatureExtractor``."""
+    base = name.removesuffix("Fast").removesuffix("Pil")
+    return base, base.replace("FeatureExtractor", "ImageProcessor")
+
+
+def read_preprocessor_config(checkpoint: Checkpoint, stage: str) -> dict[str, Any]:
+    from .processing import PREPROCESSOR_CONFIG
+
+    data = checkpoint.read_json(PREPROCESSOR_CONFIG, needed_for=stage)
+    assert data is not None
+    return data
+
+
+class AutoImageProcessor(AutoClass):
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path: Any, *inputs: Any, **kwargs: Any) -> Any:
+        """preprocessor_config.json's ``image_processor_type``, else its legacy ``feature_extractor_type``,
+        else config.json's model type. ``use_fast`` is accepted: there is one implementation."""
+        from .processing import PREPROCESSOR_CONFIG
+
+        checkpoint = Checkpoint.open(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
+        refuse_remote_code(kwargs)
+        kwargs.pop("use_fast", None)
+        data = read_preprocessor_config(checkpoint, cls.__name__)
+        tables = (registry.IMAGE_PROCESSORS,)
+        found = (
+            class_named(checkpoint, cls.__name__, PREPROCESSOR_CONFIG, data, "image_processor_type", tables,
+                        image_processor_spellings)
+            or class_named(checkpoint, cls.__name__, PREPROCESSOR_CONFIG, data, "feature_extractor_type", tables,
+                           image_processor_spellings)
+            or class_for_model_type(checkpoint, cls.__name__, registry.IMAGE_PROCESSORS)
+        )
+        if found is None:
+            raise errors.UnknownModelTypeError(
+                f"{checkpoint.describe()}: neither {PREPROCESSOR_CONFIG} nor {CONFIG_NAME} names an image processor "
+                f"explorer has ({', '.join(sorted({registry.IMAGE_PROCESSORS.class_name(t) for t in registry.IMAGE_PROCESSORS}))})."
+            )
+        return found.from_checkpoint_dict(checkpoint, data, **kwargs)
+
+    @staticmethod
+    def register(model_type: str, image_processor_class: type, exist_ok: bool = False) -> None:
+        registry.IMAGE_PROCESSORS.register(model_type, image_processor_class, exist_ok=exist_ok)
+
+
+class AutoFeatureExtractor(AutoClass):
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path: Any, **kwargs: Any) -> Any:
+        """preprocessor_config.json's ``feature_extractor_type``, else config.json's model type; vision
+        checkpoints get their image processor, as transformers' legacy feature extractors."""
+        from .processing import PREPROCESSOR_CONFIG
+
+        checkpoint = Checkpoint.open(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
+        refuse_remote_code(kwargs)
+        data = read_preprocessor_config(checkpoint, cls.__name__)
+        tables = (registry.FEATURE_EXTRACTORS, registry.IMAGE_PROCESSORS)
+        found = (
+            class_named(checkpoint, cls.__name__, PREPROCESSOR_CONFIG, data, "feature_extractor_type", tables,
+                        image_processor_spellings)
+            or class_for_model_type(checkpoint, cls.__name__, registry.FEATURE_EXTRACTORS)
+            or class_for_model_type(checkpoint, cls.__name__, registry.IMAGE_PROCESSORS)
+        )
+        if found is None:
+            raise errors.UnknownModelTypeError(
+                f"{checkpoint.describe()}: neither {PREPROCESSOR_CONFIG} nor {CONFIG_NAME} names a feature "
+                f"extractor explorer has (types: {', '.join(registry.FEATURE_EXTRACTORS)})."
+            )
+        return found.from_checkpoint_dict(checkpoint, data, **kwargs)
+
+    @staticmethod
+    def register(model_type: str, feature_extractor_class: type, exist_ok: bool = False) -> None:
+        registry.FEATURE_EXTRACTORS.register(model_type, feature_extractor_class, exist_ok=exist_ok)
+
+
+class AutoProcessor(AutoClass):
+    @classmethod
+    def from_pretrained(cls, pretrained_model_name_or_path: Any, **kwargs: Any) -> Any:
+        """transformers' order: ``processor_class`` in processor_config.json, preprocessor_config.json or
+        tokenizer_config.json; the model type's processor; else a tokenizer, image processor or feature
+        extractor alone."""
+        from .processing import PREPROCESSOR_CONFIG
+
+        checkpoint = Checkpoint.open(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
+        refuse_remote_code(kwargs)
+        stage, tables = cls.__name__, (registry.PROCESSORS,)
+        for file in ("processor_config.json", PREPROCESSOR_CONFIG, TOKENIZER_CONFIG):
+            found = class_named(checkpoint, stage, file, checkpoint.read_json(file) or {}, "processor_class", tables)
+            if found is not None:
+                return found.from_pretrained(checkpoint, **kwargs)
+        found = class_for_model_type(checkpoint, stage, registry.PROCESSORS)
+        if found is not None:
+            return found.from_pretrained(checkpoint, **kwargs)
+        for fallback in (AutoTokenizer, AutoImageProcessor, AutoFeatureExtractor):
+            try:
+                loaded = fallback.from_pretrained(checkpoint, **kwargs)
+            except (errors.EntryNotFoundError, errors.UnknownModelTypeError):
+                continue
+            checkpoint.trace.decide(stage, "", "", None, type(loaded).__name__,
+                                    note=f"no processor; {fallback.__name__} found one")
+            return loaded
+        raise errors.EntryNotFoundError(
+            f"{checkpoint.describe()} has no processor, tokenizer, image processor or feature extractor that "
+            "explorer can load."
+        )
+
+    @staticmethod
+    def register(model_type: str, processor_class: type, exist_ok: bool = False) -> None:
+        registry.PROCESSORS.register(model_type, processor_class, exist_ok=exist_ok)
+
+
 # --- models ----------------------------------------------------------------------------------------------------------
 
 
@@ -206,3 +347,22 @@ class AutoModelForTokenClassification(AutoModelClass):
 
 class AutoModelForQuestionAnswering(AutoModelClass):
     _registry = registry.QUESTION_ANSWERING
+
+
+class AutoModelForImageClassification(AutoModelClass):
+    _registry = registry.IMAGE_CLASSIFICATION
+
+
+class AutoModelForAudioClassification(AutoModelClass):
+    _registry = registry.AUDIO_CLASSIFICATION
+
+
+class AutoModelForCTC(AutoModelClass):
+    _registry = registry.CTC
+
+
+class AutoBackbone(AutoModelClass):
+    """A model returning the feature maps of the stages in ``out_features`` / ``out_indices``; a base or
+    classification checkpoint of the same architecture loads into it."""
+
+    _registry = registry.BACKBONES

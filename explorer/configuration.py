@@ -36,6 +36,14 @@ SIZE_LIMITS = {
 NOT_SERIALIZED = ("_commit_hash", "_attn_implementation", "_resolution_trace")
 
 
+def merged_defaults(cls: type) -> dict[str, Any]:
+    """The ``defaults`` tables of ``cls`` and its bases, merged; a subclass's values win."""
+    merged: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        merged.update(vars(klass).get("defaults", {}))
+    return merged
+
+
 class PretrainedConfig:
     """Hyper-parameters of one architecture. Subclasses set ``model_type`` and ``defaults``."""
 
@@ -77,10 +85,7 @@ class PretrainedConfig:
 
     @classmethod
     def default_values(cls) -> dict[str, Any]:
-        merged: dict[str, Any] = {}
-        for klass in reversed(cls.__mro__):
-            merged.update(vars(klass).get("defaults", {}))
-        return merged
+        return merged_defaults(cls)
 
     # attribute_map: ``config.hidden_size`` reads and writes DistilBERT's ``dim``
     def __getattr__(self, name: str) -> Any:
@@ -269,7 +274,8 @@ def apply_overrides(config: PretrainedConfig, overrides: dict[str, Any]) -> dict
     """Set the overrides that name config attributes; return the rest."""
     unused = {}
     for name, value in overrides.items():
-        if name == "num_labels" or name in config.__dict__ or name in config.attribute_map:
+        settable = isinstance(getattr(type(config), name, None), property)  # num_labels, out_indices...
+        if settable or name in config.__dict__ or name in config.attribute_map:
             setattr(config, name, value)
         else:
             unused[name] = value

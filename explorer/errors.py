@@ -106,6 +106,14 @@ class ModelInputError(InputError):
 # --- Tokenizer inputs -------------------------------------------------------------------------------------
 
 
+class ImageInputError(InputError):
+    """An image that cannot be processed: empty, not an image, too large (a decompression bomb), odd layout."""
+
+
+class AudioInputError(InputError):
+    """Audio that cannot be processed: empty, unreadable, or at the wrong sampling rate."""
+
+
 class TokenizerInputError(InputError):
     """Arguments to a tokenizer call that cannot be honoured (e.g. padding without a pad token)."""
 

@@ -91,3 +91,56 @@ class QuestionAnsweringModelOutput(ModelOutput):
     end_logits: Tensor | None = None
     hidden_states: Tensors | None = None
     attentions: Tensors | None = None
+
+
+@dataclass
+class BaseModelOutputWithPooling(ModelOutput):
+    last_hidden_state: Tensor | None = None
+    pooler_output: Tensor | None = None
+    hidden_states: Tensors | None = None
+    attentions: Tensors | None = None
+
+
+@dataclass
+class BaseModelOutputWithNoAttention(ModelOutput):
+    last_hidden_state: Tensor | None = None
+    hidden_states: Tensors | None = None
+
+
+@dataclass
+class BaseModelOutputWithPoolingAndNoAttention(ModelOutput):
+    last_hidden_state: Tensor | None = None
+    pooler_output: Tensor | None = None
+    hidden_states: Tensors | None = None
+
+
+@dataclass
+class ImageClassifierOutput(ModelOutput):
+    loss: Tensor | None = None
+    logits: Tensor | None = None
+    hidden_states: Tensors | None = None
+    attentions: Tensors | None = None
+
+
+@dataclass
+class ImageClassifierOutputWithNoAttention(ModelOutput):
+    loss: Tensor | None = None
+    logits: Tensor | None = None
+    hidden_states: Tensors | None = None
+
+
+@dataclass
+class BackboneOutput(ModelOutput):
+    feature_maps: Tensors | None = None
+    hidden_states: Tensors | None = None
+    attentions: Tensors | None = None
+
+
+@dataclass
+class CausalLMOutput(ModelOutput):
+    """transformers' output of CTC heads (``Wav2Vec2ForCTC``)."""
+
+    loss: Tensor | None = None
+    logits: Tensor | None = None
+    hidden_states: Tensors | None = None
+    attentions: Tensors | None = None

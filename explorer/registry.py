@@ -12,13 +12,21 @@ from collections.abc import Iterator
 from . import errors
 
 # model types whose classes live in another architecture's file
-MODULE_OF_TYPE = {"xlm-roberta": "roberta"}
+MODULE_OF_TYPE = {"xlm-roberta": "roberta", "clip_text_model": "clip", "clip_vision_model": "clip"}
 
 CONFIG_NAMES = {
     "bert": "BertConfig",
     "distilbert": "DistilBertConfig",
     "roberta": "RobertaConfig",
     "xlm-roberta": "XLMRobertaConfig",
+    "vit": "ViTConfig",
+    "swin": "SwinConfig",
+    "convnext": "ConvNextConfig",
+    "resnet": "ResNetConfig",
+    "wav2vec2": "Wav2Vec2Config",
+    "clip": "CLIPConfig",
+    "clip_text_model": "CLIPTextConfig",
+    "clip_vision_model": "CLIPVisionConfig",
 }
 
 MODEL_NAMES = {
@@ -26,6 +34,14 @@ MODEL_NAMES = {
     "distilbert": "DistilBertModel",
     "roberta": "RobertaModel",
     "xlm-roberta": "XLMRobertaModel",
+    "vit": "ViTModel",
+    "swin": "SwinModel",
+    "convnext": "ConvNextModel",
+    "resnet": "ResNetModel",
+    "wav2vec2": "Wav2Vec2Model",
+    "clip": "CLIPModel",
+    "clip_text_model": "CLIPTextModel",
+    "clip_vision_model": "CLIPVisionModel",
 }
 
 MASKED_LM_NAMES = {
@@ -61,6 +77,56 @@ TOKENIZER_NAMES = {
     "distilbert": "DistilBertTokenizerFast",
     "roberta": "RobertaTokenizerFast",
     "xlm-roberta": "XLMRobertaTokenizerFast",
+    "wav2vec2": "Wav2Vec2CTCTokenizer",
+    "clip": "CLIPTokenizerFast",
+}
+
+
+IMAGE_CLASSIFICATION_NAMES = {
+    "vit": "ViTForImageClassification",
+    "swin": "SwinForImageClassification",
+    "convnext": "ConvNextForImageClassification",
+    "resnet": "ResNetForImageClassification",
+}
+
+BACKBONE_NAMES = {
+    "swin": "SwinBackbone",
+    "convnext": "ConvNextBackbone",
+    "resnet": "ResNetBackbone",
+}
+
+AUDIO_CLASSIFICATION_NAMES = {"wav2vec2": "Wav2Vec2ForSequenceClassification"}
+
+CTC_NAMES = {"wav2vec2": "Wav2Vec2ForCTC"}
+
+# preprocessing: model type -> class, as transformers' image_processing_auto / feature_extraction_auto /
+# processing_auto tables (Swin checkpoints use ViT's image processor, ResNet's ConvNeXt's)
+IMAGE_PROCESSOR_NAMES = {
+    "vit": "ViTImageProcessor",
+    "swin": "ViTImageProcessor",
+    "deit": "ViTImageProcessor",
+    "convnext": "ConvNextImageProcessor",
+    "resnet": "ConvNextImageProcessor",
+    "clip": "CLIPImageProcessor",
+    "layoutlmv2": "LayoutLMv2ImageProcessor",
+}
+
+FEATURE_EXTRACTOR_NAMES = {
+    "wav2vec2": "Wav2Vec2FeatureExtractor",
+    "whisper": "WhisperFeatureExtractor",
+}
+
+PROCESSOR_NAMES = {
+    "wav2vec2": "Wav2Vec2Processor",
+    "clip": "CLIPProcessor",
+    "layoutlmv2": "LayoutLMv2Processor",
+}
+
+# tokenizers that live outside explorer.tokenization
+TOKENIZER_MODULES = {
+    "wav2vec2": "explorer.processing.ctc_tokenizer",
+    "clip": "explorer.processing.clip_tokenizer",
+    "layoutlmv2": "explorer.processing.layoutlmv2_tokenizer",
 }
 
 
@@ -115,9 +181,19 @@ class Registry:
 
 
 CONFIGS = Registry("AutoConfig", CONFIG_NAMES)
-TOKENIZERS = Registry("AutoTokenizer", TOKENIZER_NAMES, module_of=lambda model_type: "explorer.tokenization")
+TOKENIZERS = Registry("AutoTokenizer", TOKENIZER_NAMES,
+                      module_of=lambda model_type: TOKENIZER_MODULES.get(model_type, "explorer.tokenization"))
 MODELS = Registry("AutoModel", MODEL_NAMES)
 MASKED_LM = Registry("AutoModelForMaskedLM", MASKED_LM_NAMES)
 SEQUENCE_CLASSIFICATION = Registry("AutoModelForSequenceClassification", SEQUENCE_CLASSIFICATION_NAMES)
 TOKEN_CLASSIFICATION = Registry("AutoModelForTokenClassification", TOKEN_CLASSIFICATION_NAMES)
 QUESTION_ANSWERING = Registry("AutoModelForQuestionAnswering", QUESTION_ANSWERING_NAMES)
+IMAGE_CLASSIFICATION = Registry("AutoModelForImageClassification", IMAGE_CLASSIFICATION_NAMES)
+BACKBONES = Registry("AutoBackbone", BACKBONE_NAMES)
+AUDIO_CLASSIFICATION = Registry("AutoModelForAudioClassification", AUDIO_CLASSIFICATION_NAMES)
+CTC = Registry("AutoModelForCTC", CTC_NAMES)
+IMAGE_PROCESSORS = Registry("AutoImageProcessor", IMAGE_PROCESSOR_NAMES,
+                            module_of=lambda model_type: "explorer.processing.image")
+FEATURE_EXTRACTORS = Registry("AutoFeatureExtractor", FEATURE_EXTRACTOR_NAMES,
+                              module_of=lambda model_type: "explorer.processing.audio")
+PROCESSORS = Registry("AutoProcessor", PROCESSOR_NAMES, module_of=lambda model_type: "explorer.processing.multimodal")
