@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import copy
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -20,6 +23,35 @@ from . import errors
 from .configuration import PretrainedConfig
 from .outputs import ModelOutput
 from .trace import ResolutionTrace
+
+
+# Set by the loader while it builds a model on the meta device: initialising weights that the checkpoint
+# replaces is wasted work (and random init of meta tensors costs seconds of torch's first-use setup).
+SKIP_INIT: ContextVar[bool] = ContextVar("SKIP_INIT", default=False)
+
+
+# torch's own initialisers, which layers' constructors call (nn.Linear: kaiming_uniform_, nn.Embedding: normal_...)
+TORCH_INITIALISERS = [name for name in vars(nn.init) if name.endswith("_") and not name.startswith("_")]
+
+
+def _leave_as_is(tensor: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+    return tensor
+
+
+@contextmanager
+def weights_from_checkpoint() -> Iterator[None]:
+    """Build models without initialising their weights: the loader fills them. Like transformers'
+    ``no_init_weights``, torch's initialisers are stood down meanwhile, as layers' constructors call them."""
+    token = SKIP_INIT.set(True)
+    saved = {name: getattr(nn.init, name) for name in TORCH_INITIALISERS}
+    for name in saved:
+        setattr(nn.init, name, _leave_as_is)
+    try:
+        yield
+    finally:
+        for name, function in saved.items():
+            setattr(nn.init, name, function)
+        SKIP_INIT.reset(token)
 
 
 class PreTrainedModel(nn.Module):
@@ -47,8 +79,12 @@ class PreTrainedModel(nn.Module):
         self.load_report: Any = None  # weights.LoadReport, set by from_pretrained
 
     def post_init(self) -> None:
-        """Last line of every architecture's ``__init__``: initialise, prune, tie."""
-        self.init_weights()
+        """Last line of every architecture's ``__init__``: initialise (unless the loader will fill the weights),
+        tie, prune."""
+        if SKIP_INIT.get():
+            self.tie_weights()
+        else:
+            self.init_weights()
         pruned = getattr(self.config, "pruned_heads", None)
         if pruned:
             self._prune(pruned)

@@ -26,7 +26,7 @@ from torch import nn
 from . import errors
 from .configuration import apply_overrides, read_config_dict
 from .hub import Checkpoint, pop_hub_kwargs
-from .modeling import resolve_dtype
+from .modeling import resolve_dtype, weights_from_checkpoint
 
 if TYPE_CHECKING:
     from .modeling import PreTrainedModel
@@ -249,7 +249,7 @@ def load_pretrained(model_class: type[PreTrainedModel], reference: Any, **kwargs
     stage = model_class.__name__
     files = open_weights(checkpoint, stage)
     dtype = choose_dtype(options.get("dtype", options.get("torch_dtype")), config, files)
-    with torch.device("meta"):
+    with torch.device("meta"), weights_from_checkpoint():
         model = model_class(config)
     model.to(dtype)
     report = fill(model, files, dtype, options.get("ignore_mismatched_sizes", False))

@@ -268,3 +268,23 @@ def test_the_report_reads_as_a_table():
 @pytest.mark.parametrize("text, expected", [("5GB", 5 * 10**9), ("20KB", 20_000), ("1GiB", 2**30), (123, 123)])
 def test_shard_sizes_like_transformers(text, expected):
     assert parse_size(text) == expected
+
+
+def test_a_clean_load_initialises_nothing(tiny_mlm, monkeypatch):
+    """Weights the checkpoint fills are never randomly initialised first (transformers' no_init_weights)."""
+    calls = []
+    monkeypatch.setattr(BertForMaskedLM, "_init_weights", lambda self, module: calls.append(module))
+    model = BertForMaskedLM.from_pretrained(tiny_mlm[0])
+    assert model.load_report.is_clean and calls == []
+
+
+def test_torch_initialisers_are_restored_when_building_fails(tmp_path):
+    """DistilBERT's QA head refuses num_labels=3 inside its constructor, under the loader's no-init context."""
+    from explorer import DistilBertConfig, DistilBertForQuestionAnswering, DistilBertModel
+
+    before = torch.nn.init.normal_
+    DistilBertModel(DistilBertConfig(dim=32, n_layers=1, n_heads=4, hidden_dim=37, vocab_size=99)).save_pretrained(tmp_path)
+    with pytest.raises(errors.ConfigValueError, match="num_labels=2"):
+        DistilBertForQuestionAnswering.from_pretrained(tmp_path, num_labels=3)
+    assert torch.nn.init.normal_ is before
+    assert torch.nn.Linear(3, 3).weight.std() > 0
