@@ -122,14 +122,14 @@ class BertSelfAttention(nn.Module):
     """Multi-head scaled dot-product attention; returns the heads' contexts side by side, and the attention
     probabilities when asked."""
 
-    def __init__(self, config: BertConfig) -> None:
+    def __init__(self, config: BertConfig, bias: bool = True) -> None:
         super().__init__()
         self.num_attention_heads = config.num_attention_heads
         self.attention_head_size = config.hidden_size // config.num_attention_heads
         self.all_head_size = self.num_attention_heads * self.attention_head_size
-        self.query = nn.Linear(config.hidden_size, self.all_head_size)
-        self.key = nn.Linear(config.hidden_size, self.all_head_size)
-        self.value = nn.Linear(config.hidden_size, self.all_head_size)
+        self.query = nn.Linear(config.hidden_size, self.all_head_size, bias=bias)
+        self.key = nn.Linear(config.hidden_size, self.all_head_size, bias=bias)
+        self.value = nn.Linear(config.hidden_size, self.all_head_size, bias=bias)
         self.dropout = nn.Dropout(config.attention_probs_dropout_prob)
 
     def split_heads(self, projected: Tensor) -> Tensor:
@@ -170,6 +170,21 @@ class BertOutput(nn.Module):
         return self.LayerNorm(self.dropout(self.dense(hidden_states)) + input_tensor)
 
 
+def prune_attention_heads(attention: BertSelfAttention, output: nn.Module, heads: set[int],
+                          pruned: set[int]) -> set[int]:
+    """Remove ``heads`` (original numbering; ``pruned`` are gone already) for good: their rows of
+    query/key/value and their columns of ``output.dense``. Returns the heads removed now."""
+    heads, index = heads_to_keep(attention.num_attention_heads, attention.attention_head_size, heads, pruned)
+    if heads:
+        attention.query = prune_linear_layer(attention.query, index, dim=0)
+        attention.key = prune_linear_layer(attention.key, index, dim=0)
+        attention.value = prune_linear_layer(attention.value, index, dim=0)
+        output.dense = prune_linear_layer(output.dense, index, dim=1)
+        attention.num_attention_heads -= len(heads)
+        attention.all_head_size = attention.attention_head_size * attention.num_attention_heads
+    return heads
+
+
 class BertAttention(nn.Module):
     """Self-attention and its output projection; the unit whose heads can be pruned."""
 
@@ -180,20 +195,7 @@ class BertAttention(nn.Module):
         self.pruned_heads: set[int] = set()  # in the original numbering
 
     def prune_heads(self, heads: set[int]) -> None:
-        """Remove ``heads`` for good: their rows of query/key/value and their columns of the output dense."""
-        attention_heads = self.self
-        heads, index = heads_to_keep(
-            attention_heads.num_attention_heads, attention_heads.attention_head_size, heads, self.pruned_heads
-        )
-        if not heads:
-            return
-        attention_heads.query = prune_linear_layer(attention_heads.query, index, dim=0)
-        attention_heads.key = prune_linear_layer(attention_heads.key, index, dim=0)
-        attention_heads.value = prune_linear_layer(attention_heads.value, index, dim=0)
-        self.output.dense = prune_linear_layer(self.output.dense, index, dim=1)
-        attention_heads.num_attention_heads -= len(heads)
-        attention_heads.all_head_size = attention_heads.attention_head_size * attention_heads.num_attention_heads
-        self.pruned_heads |= heads
+        self.pruned_heads |= prune_attention_heads(self.self, self.output, heads, self.pruned_heads)
 
     def forward(
         self,
@@ -237,9 +239,12 @@ class BertLayer(nn.Module):
 
 
 class BertEncoder(nn.Module):
-    def __init__(self, config: BertConfig) -> None:
+    """A stack of layers (BERT's post-norm ones, or another architecture's, e.g. ViT's pre-norm)."""
+
+    def __init__(self, config: BertConfig, layer_class: type[nn.Module] | None = None) -> None:
         super().__init__()
-        self.layer = nn.ModuleList([BertLayer(config) for _ in range(config.num_hidden_layers)])
+        layer_class = layer_class or BertLayer
+        self.layer = nn.ModuleList([layer_class(config) for _ in range(config.num_hidden_layers)])
 
     def forward(
         self,
