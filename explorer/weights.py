@@ -353,9 +353,17 @@ def initialise_missing(model: PreTrainedModel, missing: list[str]) -> None:
     owners = {key.rpartition(".")[0] for key in missing}
     for path in sorted(owners):
         module = model.get_submodule(path)
-        kept = {name: p for name, p in module.named_parameters(recurse=False) if not p.is_meta}
-        kept_buffers = {name: b for name, b in module.named_buffers(recurse=False) if not b.is_meta}
-        module.to_empty(device="cpu", recurse=False)
+        # new tensors for every slot (module.to_empty would overwrite loaded tensors' data in place), so the
+        # initialisation cannot touch what was loaded; the loaded ones are put back afterwards
+        kept = {name: p for name, p in module._parameters.items() if p is not None and not p.is_meta}
+        kept_buffers = {name: b for name, b in module._buffers.items() if b is not None and not b.is_meta}
+        for name, parameter in module._parameters.items():
+            if parameter is not None:
+                module._parameters[name] = nn.Parameter(torch.empty_like(parameter, device="cpu"),
+                                                        requires_grad=parameter.requires_grad)
+        for name, buffer in module._buffers.items():
+            if buffer is not None:
+                module._buffers[name] = torch.empty_like(buffer, device="cpu")
         with torch.no_grad():
             model._init_weights(module)
         module._parameters.update(kept)

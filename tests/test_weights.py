@@ -288,3 +288,16 @@ def test_torch_initialisers_are_restored_when_building_fails(tmp_path):
         DistilBertForQuestionAnswering.from_pretrained(tmp_path, num_labels=3)
     assert torch.nn.init.normal_ is before
     assert torch.nn.Linear(3, 3).weight.std() > 0
+
+
+def test_a_module_missing_one_tensor_keeps_the_ones_it_loaded(tiny_mlm, tmp_path):
+    """Initialising the missing bias of a LayerNorm must not touch its loaded weight."""
+    folder, _ = tiny_mlm
+    tensors = load_file(folder / "model.safetensors")
+    del tensors["bert.embeddings.LayerNorm.bias"]
+    (tmp_path / "config.json").write_bytes((folder / "config.json").read_bytes())
+    save_file(tensors, tmp_path / "model.safetensors")
+    model = BertForMaskedLM.from_pretrained(tmp_path)
+    assert model.load_report.missing == ["bert.embeddings.LayerNorm.bias"]
+    torch.testing.assert_close(model.bert.embeddings.LayerNorm.weight, tensors["bert.embeddings.LayerNorm.weight"])
+    assert torch.equal(model.bert.embeddings.LayerNorm.bias, torch.zeros(32))

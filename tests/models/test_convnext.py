@@ -1,0 +1,334 @@
+"""ConvNeXt against transformers: every class (base, image classification, backbone) in both loading directions,
+odd image sizes, hidden states, losses, return_dict=False, the Auto classes, the load report across heads, the
+backbone's feature maps for several stage choices, and the config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+import transformers
+
+from explorer import AutoBackbone, AutoModel, AutoModelForImageClassification, errors
+from explorer.models import convnext
+from parity import assert_outputs_equal
+
+# drop_path_rate > 0 builds the drop-path modules; in eval mode they are the identity, as in transformers
+TINY = {"hidden_sizes": [8, 16], "depths": [1, 2], "num_stages": 2, "num_labels": 3, "image_size": 32,
+        "drop_path_rate": 0.1}
+SUFFIXES = ("Model", "ForImageClassification", "Backbone")
+STAGES = ["stem", "stage1", "stage2"]
+
+
+
+def randomize(model: torch.nn.Module, seed: int = 0) -> None:
+    """Initialisation leaves norms at 1/0, biases at 0 and layer scales at 1e-6 (which would hide the blocks):
+    draw them all at random so a swapped or forgotten parameter shows in the outputs."""
+    generator = torch.Generator().manual_seed(seed + 1)
+    with torch.no_grad():
+        for name, parameter in model.named_parameters():
+            if name.endswith("layer_scale_parameter"):
+                parameter.copy_(0.5 * torch.randn(parameter.shape, generator=generator))
+            elif name.endswith("bias") or "norm" in name:
+                parameter.add_(0.1 * torch.randn(parameter.shape, generator=generator))
+
+
+def their_config(**overrides: Any) -> transformers.ConvNextConfig:
+    return transformers.ConvNextConfig(**{**TINY, **overrides})
+
+
+def our_config(**overrides: Any) -> convnext.ConvNextConfig:
+    return convnext.ConvNextConfig(**{**TINY, **overrides})
+
+
+def save_theirs(suffix: str, folder: Path, seed: int = 0, **overrides: Any) -> torch.nn.Module:
+    """A seeded, randomised transformers model saved to ``folder``, in eval mode."""
+    torch.manual_seed(seed)
+    model = getattr(transformers, "ConvNext" + suffix)(their_config(**overrides)).eval()
+    randomize(model, seed)
+    model.save_pretrained(folder)
+    return model
+
+
+def pixels(height: int = 36, width: int = 28, seed: int = 0) -> torch.Tensor:
+    """Two seeded images of an odd size (not a multiple of 32)."""
+    return torch.randn(2, 3, height, width, generator=torch.Generator().manual_seed(seed))
+
+
+def run(model: torch.nn.Module, **inputs: Any) -> Any:
+    with torch.no_grad():
+        return model(**inputs)
+
+
+def assert_same_outputs(ours: torch.nn.Module, theirs: torch.nn.Module, **inputs: Any) -> None:
+    """Equal as output objects, and as the tuples of ``return_dict=False``."""
+    assert_outputs_equal(run(ours, **inputs), run(theirs, **inputs))
+    our_tuple, their_tuple = run(ours, **inputs, return_dict=False), run(theirs, **inputs, return_dict=False)
+    assert isinstance(our_tuple, tuple) and len(our_tuple) == len(their_tuple)
+    assert_outputs_equal(dict(enumerate(our_tuple)), dict(enumerate(their_tuple)))
+
+
+def their_loading_info(suffix: str, folder: Path, **kwargs: Any) -> dict[str, set]:
+    _, info = getattr(transformers, "ConvNext" + suffix).from_pretrained(folder, output_loading_info=True, **kwargs)
+    return {"missing": set(info["missing_keys"]), "unexpected": set(info["unexpected_keys"])}
+
+
+def our_loading_info(model: Any) -> dict[str, set]:
+    return {"missing": set(model.load_report.missing), "unexpected": set(model.load_report.unexpected)}
+
+
+# --- forward, both directions ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("hidden", [False, True], ids=["no-hidden", "hidden"])
+@pytest.mark.parametrize("suffix", SUFFIXES)
+def test_forward_matches_transformers(suffix, hidden, tmp_path):
+    theirs = save_theirs(suffix, tmp_path)
+    ours = getattr(convnext, "ConvNext" + suffix).from_pretrained(tmp_path)
+    assert ours.load_report.is_clean and not ours.training
+    inputs = {"pixel_values": pixels(), "output_hidden_states": hidden}
+    expected = run(theirs, **inputs)
+    if hidden:
+        assert len(expected["hidden_states"]) == len(STAGES)
+    else:
+        assert "hidden_states" not in expected
+    assert_same_outputs(ours, theirs, **inputs)
+
+
+def test_base_model_shapes(tmp_path):
+    save_theirs("Model", tmp_path)
+    outputs = run(convnext.ConvNextModel.from_pretrained(tmp_path), pixel_values=pixels(), output_hidden_states=True)
+    assert outputs.last_hidden_state.shape == (2, 16, 4, 3)  # 36x28 -> /4 (stem) -> /2 (stage 2)
+    assert outputs.pooler_output.shape == (2, 16)
+    assert [tuple(h.shape) for h in outputs.hidden_states] == [(2, 8, 9, 7), (2, 8, 9, 7), (2, 16, 4, 3)]
+
+
+def test_output_hidden_states_from_the_config(tmp_path):
+    theirs = save_theirs("ForImageClassification", tmp_path)
+    theirs.config.output_hidden_states = True
+    ours = convnext.ConvNextForImageClassification.from_pretrained(tmp_path, output_hidden_states=True)
+    outputs = run(ours, pixel_values=pixels())
+    assert len(outputs.hidden_states) == len(STAGES)
+    assert_outputs_equal(outputs, run(theirs, pixel_values=pixels()))
+
+
+@pytest.mark.parametrize("auto, suffix", [(AutoModel, "Model"), (AutoModelForImageClassification, "ForImageClassification"),
+                                          (AutoBackbone, "Backbone")])
+def test_auto_classes(auto, suffix, tmp_path):
+    theirs = save_theirs(suffix, tmp_path)
+    ours = auto.from_pretrained(tmp_path)
+    assert type(ours) is getattr(convnext, "ConvNext" + suffix) and ours.load_report.is_clean
+    assert_same_outputs(ours, theirs, pixel_values=pixels(), output_hidden_states=True)
+
+
+@pytest.mark.parametrize("problem, num_labels, labels", [
+    ("single_label_classification", 3, torch.tensor([2, 0])),
+    ("multi_label_classification", 3, torch.tensor([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])),
+    ("regression", 1, torch.tensor([0.5, -1.5])),
+])
+def test_loss_matches_transformers(problem, num_labels, labels, tmp_path):
+    theirs = save_theirs("ForImageClassification", tmp_path, num_labels=num_labels)
+    ours = convnext.ConvNextForImageClassification.from_pretrained(tmp_path)
+    inputs = {"pixel_values": pixels(), "labels": labels}
+    expected = run(theirs, **inputs)
+    assert expected.loss is not None
+    assert_same_outputs(ours, theirs, **inputs)
+    assert ours.config.problem_type == theirs.config.problem_type == problem
+
+
+@pytest.mark.parametrize("suffix", SUFFIXES)
+def test_transformers_loads_what_explorer_saves(suffix, tmp_path):
+    torch.manual_seed(0)
+    ours = getattr(convnext, "ConvNext" + suffix).from_config(our_config(out_features=["stem", "stage2"]))
+    randomize(ours)
+    ours.save_pretrained(tmp_path)
+    theirs, info = getattr(transformers, "ConvNext" + suffix).from_pretrained(tmp_path, output_loading_info=True)
+    assert not info["missing_keys"] and not info["unexpected_keys"] and not info["mismatched_keys"]
+    assert theirs.config.out_features == ["stem", "stage2"]
+    assert_same_outputs(ours, theirs.eval(), pixel_values=pixels(), output_hidden_states=True)
+
+
+def test_layer_scale_can_be_absent(tmp_path):
+    """layer_scale_init_value <= 0: no layer_scale_parameter, in both."""
+    theirs = save_theirs("Model", tmp_path, layer_scale_init_value=0.0)
+    ours = convnext.ConvNextModel.from_pretrained(tmp_path)
+    assert ours.load_report.is_clean
+    assert not any("layer_scale" in key for key in ours.state_dict())
+    assert_same_outputs(ours, theirs, pixel_values=pixels(), output_hidden_states=True)
+
+
+# --- the load report across heads --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source", ["Model", "ForImageClassification", "Backbone"])
+def test_load_report_across_heads_matches_transformers(source, tmp_path):
+    save_theirs(source, tmp_path, out_features=["stem", "stage2"])
+    for target in SUFFIXES:
+        ours = getattr(convnext, "ConvNext" + target).from_pretrained(tmp_path)
+        assert our_loading_info(ours) == their_loading_info(target, tmp_path), (source, target)
+
+
+def test_base_checkpoint_into_backbone(tmp_path):
+    """The backbone's norms are missing and initialised to 1/0 on both sides: the feature maps still agree."""
+    save_theirs("Model", tmp_path)
+    features = {"out_features": ["stem", "stage1", "stage2"]}
+    ours = AutoBackbone.from_pretrained(tmp_path, **features)
+    theirs = transformers.ConvNextBackbone.from_pretrained(tmp_path, **features).eval()
+    assert set(ours.load_report.missing) == {f"hidden_states_norms.{s}.{p}" for s in STAGES for p in ("weight", "bias")}
+    assert set(ours.load_report.unexpected) == {"layernorm.weight", "layernorm.bias"}
+    assert_same_outputs(ours, theirs, pixel_values=pixels(), output_hidden_states=True)
+
+
+def test_classification_checkpoint_into_backbone(tmp_path):
+    save_theirs("ForImageClassification", tmp_path)
+    ours = AutoBackbone.from_pretrained(tmp_path, out_indices=[1, 2])
+    theirs = transformers.ConvNextBackbone.from_pretrained(tmp_path, out_indices=[1, 2]).eval()
+    assert our_loading_info(ours) == their_loading_info("Backbone", tmp_path, out_indices=[1, 2])
+    assert_same_outputs(ours, theirs, pixel_values=pixels())
+
+
+# --- the backbone ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("selection", [
+    {},
+    {"out_features": ["stem"]},
+    {"out_features": ["stage1"]},
+    {"out_features": ["stem", "stage1", "stage2"]},
+    {"out_indices": [0, 2]},
+    {"out_indices": [-1]},
+    {"out_features": ["stage1", "stage2"], "out_indices": [1, 2]},
+], ids=["default", "stem", "stage1", "all", "indices-0-2", "indices-last", "both"])
+def test_backbone_feature_maps(selection, tmp_path):
+    theirs = save_theirs("Backbone", tmp_path, **selection)
+    ours = convnext.ConvNextBackbone.from_pretrained(tmp_path)
+    assert ours.load_report.is_clean
+    assert ours.stage_names == theirs.stage_names == STAGES
+    assert ours.out_features == theirs.out_features
+    assert ours.out_indices == [index % len(STAGES) for index in theirs.out_indices]  # explorer stores -1 as 2
+    assert ours.channels == theirs.channels
+    assert ours.num_features == theirs.num_features
+    assert ours.out_feature_channels == theirs.out_feature_channels
+    expected = run(theirs, pixel_values=pixels())
+    assert len(expected.feature_maps) == len(ours.out_features)
+    assert [m.shape[1] for m in run(ours, pixel_values=pixels()).feature_maps] == ours.channels
+    assert_same_outputs(ours, theirs, pixel_values=pixels(), output_hidden_states=True)
+    assert_same_outputs(ours, theirs, pixel_values=pixels(31, 45))
+
+
+def test_backbone_selection_on_loading(tmp_path):
+    """out_features passed to from_pretrained override the checkpoint's, as in transformers."""
+    save_theirs("Backbone", tmp_path)
+    ours = convnext.ConvNextBackbone.from_pretrained(tmp_path, out_features=["stem", "stage1"])
+    theirs = transformers.ConvNextBackbone.from_pretrained(tmp_path, out_features=["stem", "stage1"]).eval()
+    assert ours.out_features == theirs.out_features == ["stem", "stage1"]
+    assert our_loading_info(ours) == their_loading_info("Backbone", tmp_path, out_features=["stem", "stage1"])
+    assert_same_outputs(ours, theirs, pixel_values=pixels())
+
+
+# --- construction, initialisation, inputs ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", SUFFIXES)
+def test_parameter_names_are_checkpoint_keys(suffix):
+    theirs = getattr(transformers, "ConvNext" + suffix)(their_config(out_features=["stem", "stage2"]))
+    ours = getattr(convnext, "ConvNext" + suffix).from_config(our_config(out_features=["stem", "stage2"]))
+    assert ours.state_dict().keys() == theirs.state_dict().keys()
+    assert {k: v.shape for k, v in ours.state_dict().items()} == {k: v.shape for k, v in theirs.state_dict().items()}
+
+
+def test_initialisation_matches_transformers():
+    """The deterministic part equals transformers' (norms, biases, layer scales); weights are N(0, 0.02)."""
+    torch.manual_seed(0)
+    theirs = transformers.ConvNextForImageClassification(their_config(hidden_sizes=[64, 128]))
+    ours = convnext.ConvNextForImageClassification.from_config(our_config(hidden_sizes=[64, 128]))
+    for name, parameter in ours.named_parameters():
+        expected = theirs.get_parameter(name)
+        if name.endswith("bias") or "norm" in name or "layer_scale" in name:
+            torch.testing.assert_close(parameter, expected, atol=0, rtol=0, msg=name)
+    weight = ours.convnext.encoder.stages[1].layers[0].pwconv1.weight
+    assert abs(weight.std().item() - 0.02) < 0.002 and abs(weight.mean().item()) < 0.002
+    assert torch.all(ours.convnext.encoder.stages[0].layers[0].layer_scale_parameter == 1e-6)
+
+
+def test_missing_layer_scale_is_initialised(tmp_path):
+    save_theirs("Model", tmp_path)
+    from safetensors.torch import load_file, save_file
+
+    weights = load_file(tmp_path / "model.safetensors")
+    del weights["encoder.stages.1.layers.0.layer_scale_parameter"]
+    save_file(weights, tmp_path / "model.safetensors", metadata={"format": "pt"})
+    ours = convnext.ConvNextModel.from_pretrained(tmp_path)
+    assert ours.load_report.missing == ["encoder.stages.1.layers.0.layer_scale_parameter"]
+    assert torch.all(ours.encoder.stages[1].layers[0].layer_scale_parameter == 1e-6)
+    assert torch.equal(ours.encoder.stages[1].layers[0].pwconv1.weight,
+                       weights["encoder.stages.1.layers.0.pwconv1.weight"])
+
+
+def test_drop_path_only_in_training(tmp_path):
+    save_theirs("ForImageClassification", tmp_path, drop_path_rate=0.5)
+    model = convnext.ConvNextForImageClassification.from_pretrained(tmp_path)
+    assert torch.equal(run(model, pixel_values=pixels()).logits, run(model, pixel_values=pixels()).logits)
+    model.train()
+    torch.manual_seed(0)
+    outputs = [run(model, pixel_values=pixels(seed=1)).logits for _ in range(4)]
+    assert not all(torch.equal(outputs[0], other) for other in outputs[1:])
+
+
+def test_wrong_number_of_channels_is_refused(tmp_path):
+    theirs = save_theirs("Model", tmp_path)
+    ours = convnext.ConvNextModel.from_pretrained(tmp_path)
+    gray = torch.zeros(1, 1, 32, 32)
+    with pytest.raises(ValueError):
+        theirs(gray)
+    with pytest.raises(errors.ModelInputError, match="num_channels=3"):
+        ours(gray)
+    with pytest.raises(errors.ModelInputError, match="pixel_values"):
+        ours()
+
+
+# --- the config ----------------------------------------------------------------------------------------------------
+
+
+def test_config_defaults_are_transformers():
+    ours, theirs = convnext.ConvNextConfig().to_dict(), transformers.ConvNextConfig().to_dict()
+    for name in ("transformers_version", "_name_or_path"):
+        ours.pop(name, None), theirs.pop(name, None)
+    assert ours == theirs
+
+
+def test_config_round_trip_and_stage_names(tmp_path):
+    theirs = their_config(out_features=["stem", "stage1"])
+    theirs.save_pretrained(tmp_path)
+    ours = convnext.ConvNextConfig.from_pretrained(tmp_path)
+    assert ours.stage_names == theirs.stage_names == STAGES
+    assert ours.out_features == theirs.out_features and ours.out_indices == list(theirs.out_indices)
+    assert ours.num_hidden_layers == theirs.num_hidden_layers == 2  # attribute_map
+    ours.save_pretrained(tmp_path / "again")
+    again = transformers.ConvNextConfig.from_pretrained(tmp_path / "again").to_dict()
+    expected = theirs.to_dict()
+    for name in ("_name_or_path", "transformers_version"):
+        again.pop(name), expected.pop(name)
+    assert again == expected
+
+
+@pytest.mark.parametrize("overrides, field", [
+    ({"hidden_sizes": [8, 16, 32]}, "hidden_sizes"),
+    ({"depths": [1, 2, 3], "num_stages": 3}, "hidden_sizes"),
+    ({"num_stages": 4}, "num_stages"),
+    ({"hidden_sizes": [8, 0]}, r"hidden_sizes\[1\]"),
+    ({"depths": [1, -1]}, r"depths\[1\]"),
+    ({"depths": []}, "depths"),
+    ({"hidden_sizes": "8"}, "hidden_sizes"),
+    ({"patch_size": 0}, "patch_size"),
+    ({"num_channels": 0}, "num_channels"),
+    ({"drop_path_rate": 1.5}, "drop_path_rate"),
+    ({"layer_norm_eps": 0.0}, "layer_norm_eps"),
+    ({"hidden_act": "nope"}, "hidden_act"),
+    ({"out_features": ["stage9"]}, "out_features"),
+])
+def test_invalid_configs_are_refused(overrides, field):
+    with pytest.raises(errors.ConfigValueError, match=field):
+        our_config(**overrides)
