@@ -1,0 +1,29 @@
+"""The package's public names: every one resolves, and importing explorer does not import torch."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import explorer
+
+
+@pytest.mark.parametrize("name", explorer.__all__)
+def test_every_public_name_resolves_to_a_class(name):
+    value = getattr(explorer, name)
+    assert isinstance(value, type)
+    # v5 spellings are aliases: BertTokenizer is BertTokenizerFast, TokenizersBackend PreTrainedTokenizerFast
+    assert value.__name__ in (name, name + "Fast", "PreTrainedTokenizerFast", "PretrainedConfig")
+
+
+def test_import_is_light():
+    code = "import sys, explorer; print('torch' in sys.modules, 'transformers' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert done.stdout.split() == ["False", "False"]
+
+
+def test_an_unknown_name_is_an_attribute_error():
+    with pytest.raises(AttributeError, match="no attribute 'AutoModelForTimeTravel'"):
+        explorer.AutoModelForTimeTravel
