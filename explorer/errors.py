@@ -57,8 +57,8 @@ class UnknownModelTypeError(ExplorerError, ValueError):
     """A ``model_type`` (or class name) that no registry table knows."""
 
 
-class UnsupportedHeadError(ExplorerError, ValueError):
-    """The model type is known but has no class for the requested task head."""
+class RegistryConflictError(ExplorerError, ValueError):
+    """``register()`` for a model type that a table already maps, without ``exist_ok=True``."""
 
 
 class RemoteCodeError(ExplorerError, ValueError):

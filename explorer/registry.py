@@ -173,7 +173,7 @@ class Registry:
 
     def register(self, model_type: str, cls: type, exist_ok: bool = False) -> None:
         if model_type in self and not exist_ok:
-            raise ValueError(
+            raise errors.RegistryConflictError(
                 f"{self.what} already maps {model_type!r} to {self.class_name(model_type)}; "
                 "pass exist_ok=True to replace it."
             )
