@@ -69,6 +69,9 @@ _EXPORTS = {
     **dict.fromkeys(("CLIPConfig", "CLIPTextConfig", "CLIPVisionConfig", "CLIPModel", "CLIPTextModel",
                      "CLIPVisionModel"), "explorer.models.clip"),
     **dict.fromkeys(("CLIPTokenizer", "CLIPTokenizerFast"), "explorer.processing.clip_tokenizer"),
+    **dict.fromkeys(("ViTImageProcessor", "ConvNextImageProcessor", "CLIPImageProcessor", "LayoutLMv2ImageProcessor"),
+                    "explorer.processing.image"),
+    **dict.fromkeys(("Wav2Vec2FeatureExtractor", "WhisperFeatureExtractor"), "explorer.processing.audio"),
     **dict.fromkeys(
         ("BertTokenizer", "BertTokenizerFast", "DistilBertTokenizer", "DistilBertTokenizerFast",
          "RobertaTokenizer", "RobertaTokenizerFast", "XLMRobertaTokenizer", "XLMRobertaTokenizerFast"),

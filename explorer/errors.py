@@ -61,6 +61,10 @@ class RegistryConflictError(ExplorerError, ValueError):
     """``register()`` for a model type that a table already maps, without ``exist_ok=True``."""
 
 
+class MissingDependencyError(ExplorerError, ImportError):
+    """An optional package or program a feature needs is not installed (e.g. pytesseract for OCR)."""
+
+
 class RemoteCodeError(ExplorerError, ValueError):
     """The checkpoint asks for code shipped inside it, which explorer never runs."""
 

@@ -266,3 +266,45 @@ def _check_inside(path: Path, root: Path, reference: str) -> None:
             f"{path.name} in the checkpoint {reference!r} is a link to {path.resolve()}, outside the "
             "checkpoint's folder; refusing to read it. Replace the link with the file itself."
         )
+
+
+# --- other downloads ------------------------------------------------------------------------------------------
+
+
+def download_url(url: str, error: type[errors.ExplorerError], max_bytes: int, timeout: float) -> bytes:
+    """The bytes at an http(s) URL (e.g. an image to preprocess), within ``timeout`` seconds in all and
+    ``max_bytes``; any failure is an ``error`` saying what happened."""
+    import http.client
+    import time
+    import urllib.error
+    import urllib.request
+
+    opener = urllib.request.OpenerDirector()  # http and https only, also after redirects: no file:// or ftp://
+    for handler in (urllib.request.ProxyHandler(), urllib.request.HTTPHandler(), urllib.request.HTTPSHandler(),
+                    urllib.request.HTTPRedirectHandler(), urllib.request.HTTPDefaultErrorHandler(),
+                    urllib.request.HTTPErrorProcessor()):
+        opener.add_handler(handler)
+    request = urllib.request.Request(url, headers={"User-Agent": "explorer"})
+    deadline = time.monotonic() + timeout
+    chunks, total = [], 0
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            while chunk := response.read(1 << 16):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"not finished after {timeout} s")
+                total += len(chunk)
+                if total > max_bytes:
+                    raise error(f"The file at {url} is larger than {max_bytes:,} bytes; download it yourself and "
+                                "pass the file.")
+                chunks.append(chunk)
+    except errors.ExplorerError:
+        raise
+    except urllib.error.HTTPError as exc:
+        raise error(f"The file at {url} could not be downloaded: HTTP {exc.code} {exc.reason}.") from None
+    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise error(f"The file at {url} could not be downloaded ({reason}). Check the address and the network, "
+                    "or pass a local file.") from None
+    if not chunks:
+        raise error(f"The file at {url} is empty (the server sent no bytes).")
+    return b"".join(chunks)
