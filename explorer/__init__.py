@@ -72,6 +72,10 @@ _EXPORTS = {
     **dict.fromkeys(("ViTImageProcessor", "ConvNextImageProcessor", "CLIPImageProcessor", "LayoutLMv2ImageProcessor"),
                     "explorer.processing.image"),
     **dict.fromkeys(("Wav2Vec2FeatureExtractor", "WhisperFeatureExtractor"), "explorer.processing.audio"),
+    "Wav2Vec2CTCTokenizer": "explorer.processing.ctc_tokenizer",
+    **dict.fromkeys(("LayoutLMv2Tokenizer", "LayoutLMv2TokenizerFast"), "explorer.processing.layoutlmv2_tokenizer"),
+    **dict.fromkeys(("Wav2Vec2Processor", "CLIPProcessor", "LayoutLMv2Processor", "ProcessorMixin"),
+                    "explorer.processing.multimodal"),
     **dict.fromkeys(
         ("BertTokenizer", "BertTokenizerFast", "DistilBertTokenizer", "DistilBertTokenizerFast",
          "RobertaTokenizer", "RobertaTokenizerFast", "XLMRobertaTokenizer", "XLMRobertaTokenizerFast"),

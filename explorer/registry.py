@@ -79,6 +79,7 @@ TOKENIZER_NAMES = {
     "xlm-roberta": "XLMRobertaTokenizerFast",
     "wav2vec2": "Wav2Vec2CTCTokenizer",
     "clip": "CLIPTokenizerFast",
+    "layoutlmv2": "LayoutLMv2TokenizerFast",
 }
 
 

@@ -28,6 +28,7 @@ from explorer.tokenization import (
     XLMRobertaTokenizerFast,
     tokenizer_class_from_name,
 )
+from parity import assert_same_encoding, plain
 
 HOBBIT = "In a hole in the ground there lived a hobbit."
 HOBBIT_IDS = [101, 1999, 1037, 4920, 1999, 1996, 2598, 2045, 2973, 1037, 7570, 10322, 4183, 1012, 102]
@@ -50,30 +51,6 @@ CORPUS = {
     "long": LONG,
 }
 PAIR = ("How old is the hobbit who lived in the hole under the hill?", "He is fifty years old.")
-
-
-def plain(value: Any) -> Any:
-    """Tensors, arrays and tuples as plain lists, to compare values."""
-    if hasattr(value, "tolist"):
-        return plain(value.tolist())  # an object array (ragged rows) lists arrays
-    if isinstance(value, (list, tuple)):
-        return [plain(item) for item in value]
-    return value
-
-
-def assert_same_encoding(ours: BatchEncoding, theirs: Any) -> None:
-    """Same fields in the same order, same values and tensor types, same token alignments."""
-    assert isinstance(ours, BatchEncoding)
-    assert list(ours) == list(theirs)
-    for key in theirs:
-        assert plain(ours[key]) == plain(theirs[key]), key
-        assert type(ours[key]) is type(theirs[key]), key
-        assert str(getattr(ours[key], "dtype", None)) == str(getattr(theirs[key], "dtype", None)), key
-    assert len(ours.encodings) == len(theirs.encodings)
-    for row in range(len(theirs.encodings)):
-        assert ours.tokens(row) == theirs.tokens(row)
-        assert ours.word_ids(row) == theirs.word_ids(row)
-        assert ours.sequence_ids(row) == theirs.sequence_ids(row)
 
 
 def assert_same_repr(ours: PreTrainedTokenizerFast, theirs: Any) -> None:

@@ -17,7 +17,14 @@ import transformers
 
 from explorer import errors
 from explorer.models import bert
-from parity import assert_outputs_equal, padded_batch, randomize_norms_and_biases, tiny_transformers_model
+from parity import (
+    assert_outputs_equal,
+    assert_same_outputs,
+    padded_batch,
+    randomize_norms_and_biases,
+    run,
+    tiny_transformers_model,
+)
 
 VOCAB = 99
 LAYERS, HEADS = 2, 4
@@ -55,19 +62,6 @@ class Family:
 
 
 BERT = Family("Bert", bert)
-
-
-def run(model: torch.nn.Module, **inputs: Any) -> Any:
-    with torch.no_grad():
-        return model(**inputs)
-
-
-def assert_same_outputs(ours: torch.nn.Module, theirs: torch.nn.Module, **inputs: Any) -> None:
-    """Equal as output objects, and as the tuples of ``return_dict=False``."""
-    assert_outputs_equal(run(ours, **inputs), run(theirs, **inputs))
-    our_tuple, their_tuple = run(ours, **inputs, return_dict=False), run(theirs, **inputs, return_dict=False)
-    assert isinstance(our_tuple, tuple) and len(our_tuple) == len(their_tuple)
-    assert_outputs_equal(dict(enumerate(our_tuple)), dict(enumerate(their_tuple)))
 
 
 def use_attention(model: Any, with_weights: bool) -> None:

@@ -22,12 +22,11 @@ from encoder_checks import (
     check_resize,
     check_saved_by_explorer,
     check_untied,
-    run,
 )
 from explorer import errors
 from explorer.activations import ACTIVATIONS
 from explorer.models import bert
-from parity import assert_outputs_equal
+from parity import assert_outputs_equal, run
 
 
 @pytest.mark.parametrize("with_weights", [True, False], ids=["eager-weights", "sdpa"])

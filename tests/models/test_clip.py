@@ -5,14 +5,14 @@ rules, position interpolation, the nested config, and the initialisation."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 import torch
 import transformers
-from parity import assert_outputs_equal, randomize_norms_and_biases
+from parity import assert_outputs_equal, assert_same_outputs, field_names, pixels, randomize_norms_and_biases, run
 from safetensors.torch import load_file, save_file
 
 from explorer import AutoConfig, AutoModel, errors
@@ -70,8 +70,9 @@ def text_batch(left: bool = False) -> dict[str, torch.Tensor]:
     return {"input_ids": ids, "attention_mask": mask}
 
 
-def pixel_batch(height: int = 32, width: int = 32, images: int = 3) -> torch.Tensor:
-    return torch.randn(images, 3, height, width, generator=torch.Generator().manual_seed(1))
+def pixel_batch(height: int = 32, width: int = 32) -> torch.Tensor:
+    """Three seeded images, as many as text_batch's rows."""
+    return pixels(height, width, seed=1, batch=3)
 
 
 def batch_for(class_name: str) -> dict[str, torch.Tensor]:
@@ -83,37 +84,18 @@ def batch_for(class_name: str) -> dict[str, torch.Tensor]:
     return inputs
 
 
-def run(model: torch.nn.Module, method: str = "__call__", **inputs: Any) -> Any:
-    with torch.no_grad():
-        return getattr(model, method)(**inputs)
-
-
-def flat(output: Any, prefix: str = "") -> dict[str, Any]:
-    """Nested outputs (CLIPOutput's towers, tuples of tuples) as one flat dict, for assert_outputs_equal."""
-    items = output.items() if isinstance(output, Mapping) else enumerate(output)
-    result: dict[str, Any] = {}
-    for key, value in items:
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping) or (isinstance(value, tuple) and value and isinstance(value[0], tuple)):
-            result.update(flat(value, name + "."))
-        else:
-            result[name] = value
-    return result
-
-
 def assert_same(ours: Any, theirs: Any) -> None:
+    """The same output class with the same fields in the same order (the towers' too), and equal values."""
     assert type(ours).__name__ == type(theirs).__name__
-    assert list(flat(ours)) == list(flat(theirs))
-    assert_outputs_equal(flat(ours), flat(theirs))
+    assert field_names(ours) == field_names(theirs)
+    assert_outputs_equal(ours, theirs)
 
 
-def assert_same_calls(ours: Any, theirs: Any, method: str = "__call__", **inputs: Any) -> None:
-    """Equal as output objects, and as the (nested) tuples of ``return_dict=False``."""
-    assert_same(run(ours, method, **inputs), run(theirs, method, **inputs))
-    our_tuple, their_tuple = run(ours, method, **inputs, return_dict=False), run(theirs, method, **inputs,
-                                                                                   return_dict=False)
-    assert isinstance(our_tuple, tuple)
-    assert_outputs_equal(flat(our_tuple), flat(their_tuple))
+def assert_same_calls(ours: Callable[..., Any], theirs: Callable[..., Any], **inputs: Any) -> None:
+    """parity's assert_same_outputs (as objects, towers included, and as the nested tuples of
+    ``return_dict=False``), and the same output class. ``ours`` and ``theirs``: models or their feature methods."""
+    our_output, their_output = assert_same_outputs(ours, theirs, **inputs)
+    assert type(our_output).__name__ == type(their_output).__name__
 
 
 @pytest.fixture(scope="module")
@@ -175,9 +157,9 @@ def test_contrastive_loss(joint):
 def test_text_and_image_features(joint, flags):
     folder, theirs = joint
     ours = clip.CLIPModel.from_pretrained(folder)
-    assert_same_calls(ours, theirs, "get_text_features", **text_batch(), **flags)
-    assert_same_calls(ours, theirs, "get_image_features", pixel_values=pixel_batch(), **flags)
-    assert run(ours, "get_text_features", **text_batch()).pooler_output.shape == (3, JOINT["projection_dim"])
+    assert_same_calls(ours.get_text_features, theirs.get_text_features, **text_batch(), **flags)
+    assert_same_calls(ours.get_image_features, theirs.get_image_features, pixel_values=pixel_batch(), **flags)
+    assert run(ours.get_text_features, **text_batch()).pooler_output.shape == (3, JOINT["projection_dim"])
 
 
 @pytest.mark.parametrize("class_name", ["CLIPTextModel", "CLIPVisionModel"])

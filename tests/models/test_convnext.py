@@ -13,14 +13,21 @@ import transformers
 
 from explorer import AutoBackbone, AutoModel, AutoModelForImageClassification, errors
 from explorer.models import convnext
-from parity import assert_outputs_equal
+from parity import (
+    assert_outputs_equal,
+    assert_same_outputs,
+    our_loading_info,
+    pixels,
+    run,
+    their_loading_info,
+)
 
 # drop_path_rate > 0 builds the drop-path modules; in eval mode they are the identity, as in transformers
 TINY = {"hidden_sizes": [8, 16], "depths": [1, 2], "num_stages": 2, "num_labels": 3, "image_size": 32,
         "drop_path_rate": 0.1}
 SUFFIXES = ("Model", "ForImageClassification", "Backbone")
 STAGES = ["stem", "stage1", "stage2"]
-
+ODD = (36, 28)  # an image size that is not a multiple of 32
 
 
 def randomize(model: torch.nn.Module, seed: int = 0) -> None:
@@ -52,33 +59,6 @@ def save_theirs(suffix: str, folder: Path, seed: int = 0, **overrides: Any) -> t
     return model
 
 
-def pixels(height: int = 36, width: int = 28, seed: int = 0) -> torch.Tensor:
-    """Two seeded images of an odd size (not a multiple of 32)."""
-    return torch.randn(2, 3, height, width, generator=torch.Generator().manual_seed(seed))
-
-
-def run(model: torch.nn.Module, **inputs: Any) -> Any:
-    with torch.no_grad():
-        return model(**inputs)
-
-
-def assert_same_outputs(ours: torch.nn.Module, theirs: torch.nn.Module, **inputs: Any) -> None:
-    """Equal as output objects, and as the tuples of ``return_dict=False``."""
-    assert_outputs_equal(run(ours, **inputs), run(theirs, **inputs))
-    our_tuple, their_tuple = run(ours, **inputs, return_dict=False), run(theirs, **inputs, return_dict=False)
-    assert isinstance(our_tuple, tuple) and len(our_tuple) == len(their_tuple)
-    assert_outputs_equal(dict(enumerate(our_tuple)), dict(enumerate(their_tuple)))
-
-
-def their_loading_info(suffix: str, folder: Path, **kwargs: Any) -> dict[str, set]:
-    _, info = getattr(transformers, "ConvNext" + suffix).from_pretrained(folder, output_loading_info=True, **kwargs)
-    return {"missing": set(info["missing_keys"]), "unexpected": set(info["unexpected_keys"])}
-
-
-def our_loading_info(model: Any) -> dict[str, set]:
-    return {"missing": set(model.load_report.missing), "unexpected": set(model.load_report.unexpected)}
-
-
 # --- forward, both directions ------------------------------------------------------------------------------------
 
 
@@ -88,7 +68,7 @@ def test_forward_matches_transformers(suffix, hidden, tmp_path):
     theirs = save_theirs(suffix, tmp_path)
     ours = getattr(convnext, "ConvNext" + suffix).from_pretrained(tmp_path)
     assert ours.load_report.is_clean and not ours.training
-    inputs = {"pixel_values": pixels(), "output_hidden_states": hidden}
+    inputs = {"pixel_values": pixels(*ODD), "output_hidden_states": hidden}
     expected = run(theirs, **inputs)
     if hidden:
         assert len(expected["hidden_states"]) == len(STAGES)
@@ -99,7 +79,8 @@ def test_forward_matches_transformers(suffix, hidden, tmp_path):
 
 def test_base_model_shapes(tmp_path):
     save_theirs("Model", tmp_path)
-    outputs = run(convnext.ConvNextModel.from_pretrained(tmp_path), pixel_values=pixels(), output_hidden_states=True)
+    ours = convnext.ConvNextModel.from_pretrained(tmp_path)
+    outputs = run(ours, pixel_values=pixels(*ODD), output_hidden_states=True)
     assert outputs.last_hidden_state.shape == (2, 16, 4, 3)  # 36x28 -> /4 (stem) -> /2 (stage 2)
     assert outputs.pooler_output.shape == (2, 16)
     assert [tuple(h.shape) for h in outputs.hidden_states] == [(2, 8, 9, 7), (2, 8, 9, 7), (2, 16, 4, 3)]
@@ -109,9 +90,9 @@ def test_output_hidden_states_from_the_config(tmp_path):
     theirs = save_theirs("ForImageClassification", tmp_path)
     theirs.config.output_hidden_states = True
     ours = convnext.ConvNextForImageClassification.from_pretrained(tmp_path, output_hidden_states=True)
-    outputs = run(ours, pixel_values=pixels())
+    outputs = run(ours, pixel_values=pixels(*ODD))
     assert len(outputs.hidden_states) == len(STAGES)
-    assert_outputs_equal(outputs, run(theirs, pixel_values=pixels()))
+    assert_outputs_equal(outputs, run(theirs, pixel_values=pixels(*ODD)))
 
 
 @pytest.mark.parametrize("auto, suffix", [(AutoModel, "Model"), (AutoModelForImageClassification, "ForImageClassification"),
@@ -120,7 +101,7 @@ def test_auto_classes(auto, suffix, tmp_path):
     theirs = save_theirs(suffix, tmp_path)
     ours = auto.from_pretrained(tmp_path)
     assert type(ours) is getattr(convnext, "ConvNext" + suffix) and ours.load_report.is_clean
-    assert_same_outputs(ours, theirs, pixel_values=pixels(), output_hidden_states=True)
+    assert_same_outputs(ours, theirs, pixel_values=pixels(*ODD), output_hidden_states=True)
 
 
 @pytest.mark.parametrize("problem, num_labels, labels", [
@@ -131,7 +112,7 @@ def test_auto_classes(auto, suffix, tmp_path):
 def test_loss_matches_transformers(problem, num_labels, labels, tmp_path):
     theirs = save_theirs("ForImageClassification", tmp_path, num_labels=num_labels)
     ours = convnext.ConvNextForImageClassification.from_pretrained(tmp_path)
-    inputs = {"pixel_values": pixels(), "labels": labels}
+    inputs = {"pixel_values": pixels(*ODD), "labels": labels}
     expected = run(theirs, **inputs)
     assert expected.loss is not None
     assert_same_outputs(ours, theirs, **inputs)
@@ -147,7 +128,7 @@ def test_transformers_loads_what_explorer_saves(suffix, tmp_path):
     theirs, info = getattr(transformers, "ConvNext" + suffix).from_pretrained(tmp_path, output_loading_info=True)
     assert not info["missing_keys"] and not info["unexpected_keys"] and not info["mismatched_keys"]
     assert theirs.config.out_features == ["stem", "stage2"]
-    assert_same_outputs(ours, theirs.eval(), pixel_values=pixels(), output_hidden_states=True)
+    assert_same_outputs(ours, theirs.eval(), pixel_values=pixels(*ODD), output_hidden_states=True)
 
 
 def test_layer_scale_can_be_absent(tmp_path):
@@ -156,7 +137,7 @@ def test_layer_scale_can_be_absent(tmp_path):
     ours = convnext.ConvNextModel.from_pretrained(tmp_path)
     assert ours.load_report.is_clean
     assert not any("layer_scale" in key for key in ours.state_dict())
-    assert_same_outputs(ours, theirs, pixel_values=pixels(), output_hidden_states=True)
+    assert_same_outputs(ours, theirs, pixel_values=pixels(*ODD), output_hidden_states=True)
 
 
 # --- the load report across heads --------------------------------------------------------------------------------
@@ -167,7 +148,8 @@ def test_load_report_across_heads_matches_transformers(source, tmp_path):
     save_theirs(source, tmp_path, out_features=["stem", "stage2"])
     for target in SUFFIXES:
         ours = getattr(convnext, "ConvNext" + target).from_pretrained(tmp_path)
-        assert our_loading_info(ours) == their_loading_info(target, tmp_path), (source, target)
+        theirs = getattr(transformers, "ConvNext" + target)
+        assert our_loading_info(ours) == their_loading_info(theirs, tmp_path), (source, target)
 
 
 def test_base_checkpoint_into_backbone(tmp_path):
@@ -178,15 +160,15 @@ def test_base_checkpoint_into_backbone(tmp_path):
     theirs = transformers.ConvNextBackbone.from_pretrained(tmp_path, **features).eval()
     assert set(ours.load_report.missing) == {f"hidden_states_norms.{s}.{p}" for s in STAGES for p in ("weight", "bias")}
     assert set(ours.load_report.unexpected) == {"layernorm.weight", "layernorm.bias"}
-    assert_same_outputs(ours, theirs, pixel_values=pixels(), output_hidden_states=True)
+    assert_same_outputs(ours, theirs, pixel_values=pixels(*ODD), output_hidden_states=True)
 
 
 def test_classification_checkpoint_into_backbone(tmp_path):
     save_theirs("ForImageClassification", tmp_path)
     ours = AutoBackbone.from_pretrained(tmp_path, out_indices=[1, 2])
     theirs = transformers.ConvNextBackbone.from_pretrained(tmp_path, out_indices=[1, 2]).eval()
-    assert our_loading_info(ours) == their_loading_info("Backbone", tmp_path, out_indices=[1, 2])
-    assert_same_outputs(ours, theirs, pixel_values=pixels())
+    assert our_loading_info(ours) == their_loading_info(transformers.ConvNextBackbone, tmp_path, out_indices=[1, 2])
+    assert_same_outputs(ours, theirs, pixel_values=pixels(*ODD))
 
 
 # --- the backbone ------------------------------------------------------------------------------------------------
@@ -211,10 +193,10 @@ def test_backbone_feature_maps(selection, tmp_path):
     assert ours.channels == theirs.channels
     assert ours.num_features == theirs.num_features
     assert ours.out_feature_channels == theirs.out_feature_channels
-    expected = run(theirs, pixel_values=pixels())
+    expected = run(theirs, pixel_values=pixels(*ODD))
     assert len(expected.feature_maps) == len(ours.out_features)
-    assert [m.shape[1] for m in run(ours, pixel_values=pixels()).feature_maps] == ours.channels
-    assert_same_outputs(ours, theirs, pixel_values=pixels(), output_hidden_states=True)
+    assert [m.shape[1] for m in run(ours, pixel_values=pixels(*ODD)).feature_maps] == ours.channels
+    assert_same_outputs(ours, theirs, pixel_values=pixels(*ODD), output_hidden_states=True)
     assert_same_outputs(ours, theirs, pixel_values=pixels(31, 45))
 
 
@@ -224,8 +206,9 @@ def test_backbone_selection_on_loading(tmp_path):
     ours = convnext.ConvNextBackbone.from_pretrained(tmp_path, out_features=["stem", "stage1"])
     theirs = transformers.ConvNextBackbone.from_pretrained(tmp_path, out_features=["stem", "stage1"]).eval()
     assert ours.out_features == theirs.out_features == ["stem", "stage1"]
-    assert our_loading_info(ours) == their_loading_info("Backbone", tmp_path, out_features=["stem", "stage1"])
-    assert_same_outputs(ours, theirs, pixel_values=pixels())
+    assert our_loading_info(ours) == their_loading_info(transformers.ConvNextBackbone, tmp_path,
+                                                         out_features=["stem", "stage1"])
+    assert_same_outputs(ours, theirs, pixel_values=pixels(*ODD))
 
 
 # --- construction, initialisation, inputs ------------------------------------------------------------------------
@@ -270,10 +253,10 @@ def test_missing_layer_scale_is_initialised(tmp_path):
 def test_drop_path_only_in_training(tmp_path):
     save_theirs("ForImageClassification", tmp_path, drop_path_rate=0.5)
     model = convnext.ConvNextForImageClassification.from_pretrained(tmp_path)
-    assert torch.equal(run(model, pixel_values=pixels()).logits, run(model, pixel_values=pixels()).logits)
+    assert torch.equal(run(model, pixel_values=pixels(*ODD)).logits, run(model, pixel_values=pixels(*ODD)).logits)
     model.train()
     torch.manual_seed(0)
-    outputs = [run(model, pixel_values=pixels(seed=1)).logits for _ in range(4)]
+    outputs = [run(model, pixel_values=pixels(*ODD, seed=1)).logits for _ in range(4)]
     assert not all(torch.equal(outputs[0], other) for other in outputs[1:])
 
 

@@ -17,7 +17,7 @@ from explorer import errors
 from explorer.models import distilbert
 from explorer.models.distilbert import DistilBertConfig, DistilBertModel
 
-from parity import randomize_norms_and_biases, assert_outputs_equal, padded_batch, tiny_transformers_model
+from parity import assert_outputs_equal, padded_batch, randomize_norms_and_biases, run, tiny_transformers_model
 
 TINY = {"dim": 32, "n_layers": 2, "n_heads": 4, "hidden_dim": 37, "vocab_size": 99, "max_position_embeddings": 64}
 # transformers' default (SDPA) returns no attention weights: eager does
@@ -35,11 +35,6 @@ LENGTHS = (9, 5, 7)
 
 def batch() -> dict[str, torch.Tensor]:
     return padded_batch(TINY["vocab_size"], LENGTHS, type_vocab_size=None)
-
-
-def run(model: torch.nn.Module, **inputs):
-    with torch.no_grad():
-        return model(**batch(), **inputs)
 
 
 def save_theirs(class_name: str, folder: Path, **config):
@@ -78,9 +73,9 @@ def test_outputs_equal_transformers(saved, class_name, sinusoidal):
     assert ours.load_report.is_clean, ours.load_report
     for flag in (True, False):
         flags = {"output_hidden_states": flag, "output_attentions": flag}
-        assert_outputs_equal(run(ours, **flags), run(theirs, **flags))
-    ours_tuple = run(ours, output_hidden_states=True, output_attentions=True, return_dict=False)
-    theirs_tuple = run(theirs, output_hidden_states=True, output_attentions=True, return_dict=False)
+        assert_outputs_equal(run(ours, **batch(), **flags), run(theirs, **batch(), **flags))
+    ours_tuple = run(ours, **batch(), output_hidden_states=True, output_attentions=True, return_dict=False)
+    theirs_tuple = run(theirs, **batch(), output_hidden_states=True, output_attentions=True, return_dict=False)
     assert isinstance(ours_tuple, tuple)
     assert_outputs_equal(dict(enumerate(ours_tuple)), dict(enumerate(theirs_tuple)))
 
@@ -104,7 +99,7 @@ def test_untied_masked_lm_keeps_its_own_projection(tmp_path):
     ours = distilbert.DistilBertForMaskedLM.from_pretrained(tmp_path)
     assert ours.load_report.is_clean, ours.load_report
     assert ours.vocab_projector.weight is not ours.get_input_embeddings().weight
-    assert_outputs_equal(run(ours), run(theirs))
+    assert_outputs_equal(run(ours, **batch()), run(theirs, **batch()))
 
 
 LOSS_CASES = {
@@ -128,7 +123,7 @@ def test_loss_equal_transformers(tmp_path, case):
     class_name, config, labels = LOSS_CASES[case]
     theirs = save_theirs(class_name, tmp_path, **config)
     ours = getattr(distilbert, class_name).from_pretrained(tmp_path)
-    ours_output, theirs_output = run(ours, **labels()), run(theirs, **labels())
+    ours_output, theirs_output = run(ours, **batch(), **labels()), run(theirs, **batch(), **labels())
     assert ours_output.loss is not None
     assert_outputs_equal(ours_output, theirs_output)
     assert ours.config.problem_type == theirs.config.problem_type
@@ -146,8 +141,8 @@ def test_transformers_loads_what_explorer_saves(tmp_path, class_name, sinusoidal
     ours.save_pretrained(tmp_path)
     theirs, info = getattr(transformers, class_name).from_pretrained(tmp_path, output_loading_info=True, **EAGER)
     assert not info["missing_keys"] and not info["unexpected_keys"] and not info["mismatched_keys"], info
-    assert_outputs_equal(run(ours, output_hidden_states=True, output_attentions=True),
-                         run(theirs.eval(), output_hidden_states=True, output_attentions=True))
+    assert_outputs_equal(run(ours, **batch(), output_hidden_states=True, output_attentions=True),
+                         run(theirs.eval(), **batch(), output_hidden_states=True, output_attentions=True))
 
 
 def test_from_config_fills_the_sinusoidal_table():
@@ -164,7 +159,7 @@ def test_sinusoidal_table_missing_from_checkpoint_is_rebuilt(tmp_path):
     save_file(weights, tmp_path / "model.safetensors", metadata={"format": "pt"})
     ours = DistilBertModel.from_pretrained(tmp_path)
     assert ours.load_report.missing == ["embeddings.position_embeddings.weight"]
-    assert_outputs_equal(run(ours), run(theirs))
+    assert_outputs_equal(run(ours, **batch()), run(theirs, **batch()))
 
 
 # --- load reports across heads ------------------------------------------------------------------------------
@@ -188,7 +183,7 @@ def test_head_checkpoint_into_base_reports_what_transformers_drops(saved, class_
     assert info["unexpected_keys"]
     assert set(ours.load_report.unexpected) == info["unexpected_keys"]
     assert not ours.load_report.missing and not info["missing_keys"]
-    assert_outputs_equal(run(ours), run(theirs.eval()))
+    assert_outputs_equal(run(ours, **batch()), run(theirs.eval(), **batch()))
 
 
 # --- head mask and pruning (transformers v4 semantics) ------------------------------------------------------
@@ -202,15 +197,16 @@ def test_head_mask_of_ones_changes_nothing(saved):
     _, folder = saved("DistilBertForSequenceClassification")
     ours = distilbert.DistilBertForSequenceClassification.from_pretrained(folder)
     flags = {"output_hidden_states": True, "output_attentions": True}
-    unmasked = run(ours, **flags)
-    assert_outputs_equal(run(ours, head_mask=torch.ones(TINY["n_heads"]), **flags), unmasked)
-    assert_outputs_equal(run(ours, head_mask=torch.ones(TINY["n_layers"], TINY["n_heads"]), **flags), unmasked)
+    unmasked = run(ours, **batch(), **flags)
+    assert_outputs_equal(run(ours, **batch(), head_mask=torch.ones(TINY["n_heads"]), **flags), unmasked)
+    all_layers = torch.ones(TINY["n_layers"], TINY["n_heads"])
+    assert_outputs_equal(run(ours, **batch(), head_mask=all_layers, **flags), unmasked)
 
 
 def test_head_mask_zeros_heads_attention(saved):
     _, folder = saved("DistilBertModel")
     ours = DistilBertModel.from_pretrained(folder)
-    attentions = run(ours, head_mask=PRUNED_AS_MASK, output_attentions=True).attentions
+    attentions = run(ours, **batch(), head_mask=PRUNED_AS_MASK, output_attentions=True).attentions
     assert attentions[0][:, [1, 2]].abs().sum() == 0 and attentions[1][:, 0].abs().sum() == 0
     assert attentions[0][:, 0].abs().sum() > 0
 
@@ -222,14 +218,14 @@ def test_pruned_model_equals_head_mask_and_survives_saving(saved, tmp_path):
     pruned.prune_heads(PRUNED)
     assert [layer.n_heads for layer in pruned.distilbert.attention_layers()] == [2, 3]
     assert pruned.distilbert.transformer.layer[0].attention.q_lin.weight.shape == (16, TINY["dim"])
-    expected = run(ours, head_mask=PRUNED_AS_MASK, output_hidden_states=True)
-    assert_outputs_equal(run(pruned, output_hidden_states=True), expected)
+    expected = run(ours, **batch(), head_mask=PRUNED_AS_MASK, output_hidden_states=True)
+    assert_outputs_equal(run(pruned, **batch(), output_hidden_states=True), expected)
 
     pruned.save_pretrained(tmp_path)
     reloaded = distilbert.DistilBertForMaskedLM.from_pretrained(tmp_path)
     assert reloaded.load_report.is_clean, reloaded.load_report
     assert reloaded.config.pruned_heads == {0: [1, 2], 1: [0]}  # JSON keys back to layer numbers, as v4
-    assert_outputs_equal(run(reloaded, output_hidden_states=True), expected)
+    assert_outputs_equal(run(reloaded, **batch(), output_hidden_states=True), expected)
 
 
 def test_pruning_twice_counts_heads_in_the_original_numbering(saved):
@@ -241,7 +237,7 @@ def test_pruning_twice_counts_heads_in_the_original_numbering(saved):
     at_once = copy.deepcopy(ours)
     at_once.prune_heads({0: [1, 2]})
     assert step_by_step.config.pruned_heads == {0: [1, 2]}
-    assert_outputs_equal(run(step_by_step), run(at_once))
+    assert_outputs_equal(run(step_by_step, **batch()), run(at_once, **batch()))
 
 
 # --- configuration ------------------------------------------------------------------------------------------

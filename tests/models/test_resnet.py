@@ -14,12 +14,20 @@ import transformers
 
 from explorer import AutoBackbone, AutoModel, AutoModelForImageClassification, errors
 from explorer.models import resnet
-from parity import assert_outputs_equal
+from parity import (
+    assert_outputs_equal,
+    assert_same_outputs,
+    our_loading_info,
+    pixels,
+    run,
+    their_loading_info,
+)
 
 TINY = {"embedding_size": 8, "hidden_sizes": [8, 16], "depths": [1, 1], "num_labels": 3}
 SUFFIXES = ("Model", "ForImageClassification", "Backbone")
 LAYER_TYPES = ("basic", "bottleneck")
 STAGES = ["stem", "stage1", "stage2"]
+ODD = (36, 28)  # an image size that is not a multiple of 32
 # the downsampling options, each with the layer type it acts on
 VARIANTS = {
     "basic": {"layer_type": "basic"},
@@ -30,7 +38,6 @@ VARIANTS = {
                                             "depths": [2, 2]},
     "gelu": {"layer_type": "basic", "hidden_act": "gelu"},
 }
-
 
 
 def randomize(model: torch.nn.Module, seed: int = 0) -> None:
@@ -67,33 +74,6 @@ def save_theirs(suffix: str, folder: Path, seed: int = 0, **overrides: Any) -> t
     return model
 
 
-def pixels(height: int = 36, width: int = 28, seed: int = 0) -> torch.Tensor:
-    """Two seeded images of an odd size (not a multiple of 32)."""
-    return torch.randn(2, 3, height, width, generator=torch.Generator().manual_seed(seed))
-
-
-def run(model: torch.nn.Module, **inputs: Any) -> Any:
-    with torch.no_grad():
-        return model(**inputs)
-
-
-def assert_same_outputs(ours: torch.nn.Module, theirs: torch.nn.Module, **inputs: Any) -> None:
-    """Equal as output objects, and as the tuples of ``return_dict=False``."""
-    assert_outputs_equal(run(ours, **inputs), run(theirs, **inputs))
-    our_tuple, their_tuple = run(ours, **inputs, return_dict=False), run(theirs, **inputs, return_dict=False)
-    assert isinstance(our_tuple, tuple) and len(our_tuple) == len(their_tuple)
-    assert_outputs_equal(dict(enumerate(our_tuple)), dict(enumerate(their_tuple)))
-
-
-def their_loading_info(suffix: str, folder: Path, **kwargs: Any) -> dict[str, set]:
-    _, info = getattr(transformers, "ResNet" + suffix).from_pretrained(folder, output_loading_info=True, **kwargs)
-    return {"missing": set(info["missing_keys"]), "unexpected": set(info["unexpected_keys"])}
-
-
-def our_loading_info(model: Any) -> dict[str, set]:
-    return {"missing": set(model.load_report.missing), "unexpected": set(model.load_report.unexpected)}
-
-
 # --- forward, both directions ------------------------------------------------------------------------------------
 
 
@@ -104,7 +84,7 @@ def test_forward_matches_transformers(layer_type, suffix, hidden, tmp_path):
     theirs = save_theirs(suffix, tmp_path, layer_type=layer_type, out_features=["stem", "stage2"])
     ours = getattr(resnet, "ResNet" + suffix).from_pretrained(tmp_path)
     assert ours.load_report.is_clean and not ours.training
-    inputs = {"pixel_values": pixels(), "output_hidden_states": hidden}
+    inputs = {"pixel_values": pixels(*ODD), "output_hidden_states": hidden}
     expected = run(theirs, **inputs)
     if hidden:
         assert len(expected["hidden_states"]) == len(STAGES)
@@ -118,7 +98,7 @@ def test_layer_variants_match_transformers(variant, tmp_path):
     theirs = save_theirs("ForImageClassification", tmp_path, **VARIANTS[variant])
     ours = resnet.ResNetForImageClassification.from_pretrained(tmp_path)
     assert ours.load_report.is_clean
-    assert_same_outputs(ours, theirs, pixel_values=pixels(), output_hidden_states=True)
+    assert_same_outputs(ours, theirs, pixel_values=pixels(*ODD), output_hidden_states=True)
     assert_same_outputs(ours, theirs, pixel_values=pixels(45, 33, seed=1))
 
 
@@ -126,14 +106,15 @@ def test_running_statistics_count(tmp_path):
     """In eval mode BatchNorm normalises with the checkpoint's statistics: other statistics, other outputs."""
     save_theirs("Model", tmp_path)
     ours = resnet.ResNetModel.from_pretrained(tmp_path)
-    before = run(ours, pixel_values=pixels()).last_hidden_state
+    before = run(ours, pixel_values=pixels(*ODD)).last_hidden_state
     ours.embedder.embedder.normalization.running_mean.add_(1.0)
-    assert not torch.allclose(before, run(ours, pixel_values=pixels()).last_hidden_state)
+    assert not torch.allclose(before, run(ours, pixel_values=pixels(*ODD)).last_hidden_state)
 
 
 def test_base_model_shapes(tmp_path):
     save_theirs("Model", tmp_path, layer_type="basic")
-    outputs = run(resnet.ResNetModel.from_pretrained(tmp_path), pixel_values=pixels(), output_hidden_states=True)
+    ours = resnet.ResNetModel.from_pretrained(tmp_path)
+    outputs = run(ours, pixel_values=pixels(*ODD), output_hidden_states=True)
     assert outputs.pooler_output.shape == (2, 16, 1, 1)  # kept 4-d, as transformers
     assert [tuple(h.shape) for h in outputs.hidden_states] == [(2, 8, 9, 7), (2, 8, 9, 7), (2, 16, 5, 4)]
     assert outputs.last_hidden_state.shape == (2, 16, 5, 4)
@@ -143,9 +124,9 @@ def test_output_hidden_states_from_the_config(tmp_path):
     theirs = save_theirs("ForImageClassification", tmp_path)
     theirs.config.output_hidden_states = True
     ours = resnet.ResNetForImageClassification.from_pretrained(tmp_path, output_hidden_states=True)
-    outputs = run(ours, pixel_values=pixels())
+    outputs = run(ours, pixel_values=pixels(*ODD))
     assert len(outputs.hidden_states) == len(STAGES)
-    assert_outputs_equal(outputs, run(theirs, pixel_values=pixels()))
+    assert_outputs_equal(outputs, run(theirs, pixel_values=pixels(*ODD)))
 
 
 @pytest.mark.parametrize("auto, suffix", [(AutoModel, "Model"), (AutoModelForImageClassification, "ForImageClassification"),
@@ -154,7 +135,7 @@ def test_auto_classes(auto, suffix, tmp_path):
     theirs = save_theirs(suffix, tmp_path)
     ours = auto.from_pretrained(tmp_path)
     assert type(ours) is getattr(resnet, "ResNet" + suffix) and ours.load_report.is_clean
-    assert_same_outputs(ours, theirs, pixel_values=pixels(), output_hidden_states=True)
+    assert_same_outputs(ours, theirs, pixel_values=pixels(*ODD), output_hidden_states=True)
 
 
 @pytest.mark.parametrize("problem, num_labels, labels", [
@@ -165,7 +146,7 @@ def test_auto_classes(auto, suffix, tmp_path):
 def test_loss_matches_transformers(problem, num_labels, labels, tmp_path):
     theirs = save_theirs("ForImageClassification", tmp_path, num_labels=num_labels)
     ours = resnet.ResNetForImageClassification.from_pretrained(tmp_path)
-    inputs = {"pixel_values": pixels(), "labels": labels}
+    inputs = {"pixel_values": pixels(*ODD), "labels": labels}
     assert run(theirs, **inputs).loss is not None
     assert_same_outputs(ours, theirs, **inputs)
     assert ours.config.problem_type == theirs.config.problem_type == problem
@@ -182,7 +163,7 @@ def test_transformers_loads_what_explorer_saves(layer_type, suffix, tmp_path):
     theirs, info = getattr(transformers, "ResNet" + suffix).from_pretrained(tmp_path, output_loading_info=True)
     assert not info["missing_keys"] and not info["unexpected_keys"] and not info["mismatched_keys"]
     assert theirs.config.layer_type == layer_type and theirs.config.out_features == ["stem", "stage2"]
-    assert_same_outputs(ours, theirs.eval(), pixel_values=pixels(), output_hidden_states=True)
+    assert_same_outputs(ours, theirs.eval(), pixel_values=pixels(*ODD), output_hidden_states=True)
 
 
 # --- the load report across heads --------------------------------------------------------------------------------
@@ -193,7 +174,8 @@ def test_load_report_across_heads_matches_transformers(source, tmp_path):
     save_theirs(source, tmp_path, out_features=["stem", "stage2"])
     for target in SUFFIXES:
         ours = getattr(resnet, "ResNet" + target).from_pretrained(tmp_path)
-        assert our_loading_info(ours) == their_loading_info(target, tmp_path), (source, target)
+        theirs = getattr(transformers, "ResNet" + target)
+        assert our_loading_info(ours) == their_loading_info(theirs, tmp_path), (source, target)
 
 
 @pytest.mark.parametrize("source", ["Model", "ForImageClassification"])
@@ -205,17 +187,17 @@ def test_checkpoints_into_backbone(source, tmp_path):
     theirs = transformers.ResNetBackbone.from_pretrained(tmp_path, **selection).eval()
     assert not ours.load_report.missing
     assert set(ours.load_report.unexpected) == ({"classifier.1.weight", "classifier.1.bias"} if source != "Model" else set())
-    assert our_loading_info(ours) == their_loading_info("Backbone", tmp_path, **selection)
-    assert_same_outputs(ours, theirs, pixel_values=pixels(), output_hidden_states=True)
+    assert our_loading_info(ours) == their_loading_info(transformers.ResNetBackbone, tmp_path, **selection)
+    assert_same_outputs(ours, theirs, pixel_values=pixels(*ODD), output_hidden_states=True)
 
 
 def test_base_checkpoint_into_classifier(tmp_path):
     save_theirs("Model", tmp_path)
     ours = AutoModelForImageClassification.from_pretrained(tmp_path)
     assert set(ours.load_report.missing) == {"classifier.1.weight", "classifier.1.bias"}
-    assert our_loading_info(ours) == their_loading_info("ForImageClassification", tmp_path)
+    assert our_loading_info(ours) == their_loading_info(transformers.ResNetForImageClassification, tmp_path)
     theirs = transformers.ResNetModel.from_pretrained(tmp_path).eval()
-    assert_outputs_equal(run(ours.resnet, pixel_values=pixels()), run(theirs, pixel_values=pixels()))
+    assert_outputs_equal(run(ours.resnet, pixel_values=pixels(*ODD)), run(theirs, pixel_values=pixels(*ODD)))
 
 
 # --- the backbone ------------------------------------------------------------------------------------------------
@@ -241,10 +223,10 @@ def test_backbone_feature_maps(layer_type, selection, tmp_path):
     assert ours.channels == theirs.channels
     assert ours.num_features == theirs.num_features
     assert ours.out_feature_channels == theirs.out_feature_channels
-    feature_maps = run(ours, pixel_values=pixels()).feature_maps
+    feature_maps = run(ours, pixel_values=pixels(*ODD)).feature_maps
     assert len(feature_maps) == len(ours.out_features)
     assert [m.shape[1] for m in feature_maps] == ours.channels
-    assert_same_outputs(ours, theirs, pixel_values=pixels(), output_hidden_states=True)
+    assert_same_outputs(ours, theirs, pixel_values=pixels(*ODD), output_hidden_states=True)
     assert_same_outputs(ours, theirs, pixel_values=pixels(31, 45))
 
 
@@ -265,7 +247,7 @@ def test_no_classifier_without_labels():
     ours = resnet.ResNetForImageClassification(our_config(num_labels=0))
     theirs = transformers.ResNetForImageClassification(their_config(num_labels=0)).eval()
     assert ours.state_dict().keys() == theirs.state_dict().keys()
-    assert run(ours.eval(), pixel_values=pixels()).logits.shape == (2, 16)
+    assert run(ours.eval(), pixel_values=pixels(*ODD)).logits.shape == (2, 16)
 
 
 def test_initialisation_matches_transformers():

@@ -15,7 +15,7 @@ from explorer.models import roberta
 from explorer.models.bert import BertConfig
 from explorer.models.roberta import RobertaEmbeddings
 
-from parity import assert_outputs_equal
+from parity import assert_outputs_equal, run
 from encoder_checks import (
     LABEL_CASES,
     SUFFIXES,
@@ -31,7 +31,6 @@ from encoder_checks import (
     check_resize,
     check_untied,
     check_saved_by_explorer,
-    run,
 )
 
 ROBERTA_TINY = {**TINY, "pad_token_id": 1, "type_vocab_size": 1}

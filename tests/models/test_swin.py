@@ -18,7 +18,7 @@ from safetensors.torch import load_file, save_file
 from explorer import AutoBackbone, AutoConfig, AutoModel, AutoModelForImageClassification, errors
 from explorer.models import swin
 from explorer.models.swin import SwinBackbone, SwinConfig, SwinForImageClassification, SwinModel
-from parity import assert_outputs_equal
+from parity import assert_outputs_equal, assert_same_outputs, pixels, run
 
 TINY = {"embed_dim": 16, "depths": [1, 2], "num_heads": [2, 4], "window_size": 4, "image_size": 32, "patch_size": 4,
         "num_labels": 3}
@@ -49,26 +49,6 @@ def save_theirs(suffix: str, folder: Path, seed: int = 0, **overrides: Any) -> A
     model.save_pretrained(folder)
     model.set_attn_implementation("eager")
     return model
-
-
-def pixels(height: int = 32, width: int = 32, batch: int = 2, seed: int = 0) -> torch.Tensor:
-    return torch.randn(batch, 3, height, width, generator=torch.Generator().manual_seed(seed))
-
-
-def run(model: torch.nn.Module, **inputs: Any) -> Any:
-    with torch.no_grad():
-        return model(**inputs)
-
-
-def assert_same_outputs(mine: torch.nn.Module, theirs: torch.nn.Module, **inputs: Any) -> None:
-    """Equal as output objects (same fields), and as the tuples of ``return_dict=False``."""
-    expected = run(theirs, **inputs)
-    actual = run(mine, **inputs)
-    assert list(actual.keys()) == list(expected.keys())
-    assert_outputs_equal(actual, expected)
-    our_tuple, their_tuple = run(mine, **inputs, return_dict=False), run(theirs, **inputs, return_dict=False)
-    assert isinstance(our_tuple, tuple) and len(our_tuple) == len(their_tuple)
-    assert_outputs_equal(dict(enumerate(our_tuple)), dict(enumerate(their_tuple)))
 
 
 def file_keys(folder: Path) -> set[str]:

@@ -14,20 +14,23 @@ import torch
 import transformers
 from safetensors.torch import load_file, save_file
 
-from encoder_checks import HEADS, LAYERS, PRUNED, assert_same_outputs, masking, run, use_attention
+from encoder_checks import HEADS, LAYERS, PRUNED, masking, use_attention
 from explorer import AutoConfig, AutoModel, AutoModelForImageClassification, errors
 from explorer.models import vit
-from parity import assert_outputs_equal, randomize_norms_and_biases, tiny_transformers_model
+from parity import (
+    assert_outputs_equal,
+    assert_same_outputs,
+    pixels,
+    randomize_norms_and_biases,
+    run,
+    tiny_transformers_model,
+)
 
 HIDDEN = 32  # LAYERS = 2 and HEADS = 4, as the BERT family's tiny configs
 TINY = {"hidden_size": HIDDEN, "num_hidden_layers": LAYERS, "num_attention_heads": HEADS, "intermediate_size": 37,
         "image_size": 32, "patch_size": 8, "num_channels": 3, "num_labels": 3}
 TOKENS = 1 + (32 // 8) ** 2  # [CLS] + a 4 x 4 grid of patches
 SUFFIXES = ("Model", "ForImageClassification")
-
-
-def pixels(height: int = 32, width: int = 32, batch: int = 2, seed: int = 0) -> torch.Tensor:
-    return torch.randn(batch, 3, height, width, generator=torch.Generator().manual_seed(seed))
 
 
 def save_theirs(suffix: str, folder: Path, **overrides: Any) -> Any:

@@ -14,10 +14,9 @@ import torch
 import transformers
 from safetensors.torch import load_file, save_file
 
-from encoder_checks import assert_same_outputs, run  # equal as objects and as return_dict=False tuples
 from explorer import AutoModel, AutoModelForAudioClassification, AutoModelForCTC, errors
 from explorer.models import wav2vec2
-from parity import assert_outputs_equal, randomize_norms_and_biases
+from parity import assert_outputs_equal, assert_same_outputs, randomize_norms_and_biases, run
 
 LAYERS, HEADS, VOCAB, LABELS = 2, 4, 12, 3
 TINY = {"hidden_size": 32, "num_hidden_layers": LAYERS, "num_attention_heads": HEADS, "intermediate_size": 37,

@@ -17,7 +17,8 @@ from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, tr
 
 from explorer import AutoTokenizer
 from explorer.processing.clip_tokenizer import WORD_SPLIT, CLIPTokenizer, CLIPTokenizerFast
-from explorer.tokenization import BatchEncoding, tokenizer_class_from_name
+from explorer.tokenization import tokenizer_class_from_name
+from parity import assert_same_encoding
 
 BOS, EOS = "<|startoftext|>", "<|endoftext|>"
 MAX_LENGTH = 24
@@ -60,28 +61,6 @@ OPENAI_CONFIG = {
     "special_tokens_map_file": "./special_tokens_map.json",
     "tokenizer_class": "CLIPTokenizer",
 }
-
-
-def plain(value: Any) -> Any:
-    """Tensors and tuples as plain lists, to compare values."""
-    if hasattr(value, "tolist"):
-        return plain(value.tolist())
-    if isinstance(value, (list, tuple)):
-        return [plain(item) for item in value]
-    return value
-
-
-def assert_same_encoding(ours: BatchEncoding, theirs: Any) -> None:
-    """Same fields in the same order, same values and types, same tokens and word alignment per row."""
-    assert isinstance(ours, BatchEncoding)
-    assert list(ours) == list(theirs)
-    for key in theirs:
-        assert plain(ours[key]) == plain(theirs[key]), key
-        assert type(ours[key]) is type(theirs[key]), key
-    assert len(ours.encodings) == len(theirs.encodings)
-    for row in range(len(theirs.encodings)):
-        assert ours.tokens(row) == theirs.tokens(row)
-        assert ours.word_ids(row) == theirs.word_ids(row)
 
 
 # --- fixtures -------------------------------------------------------------------------------------------------
