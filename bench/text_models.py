@@ -4,12 +4,16 @@ Every measurement runs in a fresh child process (this script in ``--worker`` mod
 and torch.set_num_threads(2)), alternating the two libraries, repeated; the table gives medians.
 
 - cold start: wall time around the whole child (interpreter start, imports, AutoTokenizer + AutoModel
-  .from_pretrained, tokenizing 8 texts padded/truncated to 128 tokens, first forward under no_grad).
+  .from_pretrained, tokenizing 8 texts padded/truncated to 128 tokens, first forward under no_grad); the
+  child leaves with os._exit, so the interpreter's teardown is not counted.
   The time seen inside the child (from its first line) is printed under the table.
 - from_pretrained: AutoModel.from_pretrained alone, timed inside a child that has already imported torch,
-  the library and its BERT modelling modules (the page cache is warm, the Python state is not).
+  the library, its BERT modelling modules and its weights reader (the page cache is warm, the Python
+  state is not).
 - forward: median of 20 forwards of the 8 x 128 batch after 3 warm-ups (eval mode, no_grad).
 - peak RSS: ru_maxrss of the cold-start child, i.e. after loading and one forward.
+
+Each cell is the median, and in brackets the range over repetitions.
 
 Before measuring, one child loads both libraries, checks that their tokenizers give identical inputs and
 that explorer's last_hidden_state equals transformers' within 1e-4 on each checkpoint.
@@ -35,9 +39,9 @@ import tempfile
 from pathlib import Path
 
 LIBRARIES = ("explorer", "transformers")
-# modules imported before timing from_pretrained alone: the library and its BERT modelling code
+# modules imported before timing from_pretrained alone: the library, its BERT modelling code, weights reader
 MODEL_MODULES = {
-    "explorer": ("explorer.auto", "explorer.weights", "explorer.models.bert"),
+    "explorer": ("explorer.auto", "explorer.weights", "explorer.models.bert", "safetensors"),
     "transformers": ("transformers.models.auto.modeling_auto", "transformers.models.bert.modeling_bert"),
 }
 TARGETS = {"cold start": 0.5, "from_pretrained": 0.25, "forward": 1.0, "peak RSS": 1.0}
@@ -47,13 +51,14 @@ WARMUPS, FORWARDS = 3, 20
 TOKENIZER_FILES = ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
 CACHE = Path(tempfile.gettempdir()) / "explorer-bench"
 RESULTS = Path(__file__).parent / "results" / "text_models.md"
-WORDS = ("The quick brown fox jumps over the lazy dog while a distant radio plays old songs about rivers, "
-         "cities and the people who crossed them in search of work, love or simply a quieter place.").split()
+PARAGRAPH = ("The quick brown fox jumps over the lazy dog while a distant radio plays old songs about rivers, "
+             "cities and the people who crossed them in search of work, love or simply a quieter place.")
 
 
 def texts() -> list[str]:
     """8 texts from 6 to over 300 words: some are padded to 128 tokens, some truncated."""
-    return [" ".join(WORDS[j % len(WORDS)] for j in range(6 + 45 * i)) for i in range(BATCH)]
+    words = PARAGRAPH.split()
+    return [" ".join(words[j % len(words)] for j in range(6 + 45 * i)) for i in range(BATCH)]
 
 
 # --- the child process --------------------------------------------------------------------------------------
@@ -144,8 +149,8 @@ def run_child(*args: str) -> tuple[dict, float]:
     """Run this script as ``--worker args`` in a fresh process; its JSON answer and the wall time around it."""
     environment = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
     begin = time.perf_counter()
-    done = subprocess.run([sys.executable, __file__, "--worker", *args], capture_output=True, text=True,
-                          env=environment)
+    done = subprocess.run([sys.executable, __file__, "--worker", *args], check=False,
+                          capture_output=True, text=True, env=environment)
     wall = time.perf_counter() - begin
     if done.returncode:
         raise RuntimeError(f"worker {args} failed:\n{done.stderr}")
@@ -187,10 +192,16 @@ def table(results: dict[str, dict[str, dict[str, list[float]]]]) -> str:
     for checkpoint, samples in results.items():
         for metric, target in TARGETS.items():
             ours, theirs = (statistics.median(samples[name][metric]) for name in LIBRARIES)
-            unit = UNITS[metric]
-            lines.append(f"| {checkpoint} | {metric} | {ours:.3f} {unit} | {theirs:.3f} {unit} | {ours / theirs:.2f}x"
-                         f" | <= {target}x | {'yes' if ours / theirs <= target else 'NO'} |")
+            cells = " | ".join(cell(samples[name][metric], UNITS[metric]) for name in LIBRARIES)
+            lines.append(f"| {checkpoint} | {metric} | {cells} | {ours / theirs:.2f}x | <= {target}x"
+                         f" | {'yes' if ours / theirs <= target else 'NO'} |")
     return "\n".join(lines)
+
+
+def cell(values: list[float], unit: str) -> str:
+    """The median, and the range over repetitions (a wide one means the machine was busy)."""
+    digits = 0 if unit in ("ms", "MiB") else 3
+    return f"{statistics.median(values):.{digits}f} {unit} ({min(values):.{digits}f}–{max(values):.{digits}f})"
 
 
 def inside_note(results: dict[str, dict[str, dict[str, list[float]]]]) -> str:
@@ -219,8 +230,8 @@ def main() -> None:
     options = parser.parse_args()
     if options.worker:
         task, *args = options.worker
-        print(json.dumps(TASKS[task](*args)))
-        return
+        print(json.dumps(TASKS[task](*args)), flush=True)
+        os._exit(0)  # skip the interpreter's teardown: the cold start ends at the first forward
     repetitions = 2 if options.quick else 5
     load_before = os.getloadavg()[0]
     results = {}
