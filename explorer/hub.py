@@ -75,7 +75,25 @@ class Checkpoint:
                 f"No folder {text!r} exists. Check the path, or pass a Hub id such as 'bert-base-uncased'."
             )
         _validate_repo_id(text)
-        return cls(text, **hub_kwargs)
+        checkpoint = cls(text, **hub_kwargs)
+        return checkpoint._catalog_copy() or checkpoint
+
+    def _catalog_copy(self) -> Checkpoint | None:
+        """The offline catalog's folder for this id: always for the catalog's own ids, and for a copy of a
+        Hub checkpoint only offline with no cached revision (the Hub's real files win whenever they can)."""
+        from . import catalog
+
+        entry = catalog.find(self.reference)
+        if entry is None or not (entry.owned or (self.offline and not self._revision_cached())):
+            return None
+        folder = entry.path()
+        if folder is None:
+            return None
+        copy = Checkpoint(self.reference, folder=folder, subfolder=self.subfolder)
+        why = "the catalog's own checkpoint" if entry.owned else "offline and not in the Hugging Face cache"
+        copy.trace.decide("catalog", "explorer/catalog/catalog.json", "id", self.reference,
+                          f"explorer's offline catalog ({entry.kind})", note=why)
+        return copy
 
     @property
     def offline(self) -> bool:
@@ -204,7 +222,8 @@ class Checkpoint:
             )
         return errors.HubConnectionError(
             f"Could not download {self.name_of(filename)} of {self.reference!r} ({type(exc).__name__}: "
-            f"{exc}). Check the network and try again; with a cached copy, set HF_HUB_OFFLINE=1."
+            f"{exc}). Check the network and try again; with a cached copy (or a copy in explorer's offline "
+            "catalog), set HF_HUB_OFFLINE=1."
         )
 
 

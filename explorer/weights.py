@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
-from . import errors
+from . import catalog, errors
 from .configuration import apply_overrides, read_config_dict
 from .hub import Checkpoint, pop_hub_kwargs
 from .modeling import resolve_dtype, weights_from_checkpoint
@@ -54,10 +54,11 @@ class LoadReport:
     missing: list[str] = field(default_factory=list)  # in the model, not in the checkpoint: initialised anew
     unexpected: list[str] = field(default_factory=list)  # in the checkpoint, not in the model: dropped
     mismatched: list[tuple[str, tuple[int, ...], tuple[int, ...]]] = field(default_factory=list)  # key, ckpt, model
+    random_weights: str = ""  # why every tensor is a seeded random initialisation (a catalog copy), if so
 
     @property
     def is_clean(self) -> bool:
-        return not (self.missing or self.unexpected or self.mismatched)
+        return not (self.missing or self.unexpected or self.mismatched or self.random_weights)
 
     def to_loading_info(self) -> dict[str, Any]:
         """transformers' ``output_loading_info=True`` dictionary."""
@@ -76,9 +77,12 @@ class LoadReport:
             "missing": list(self.missing),
             "unexpected": list(self.unexpected),
             "mismatched": [{"key": k, "checkpoint": list(c), "model": list(m)} for k, c, m in self.mismatched],
+            "random_weights": self.random_weights,
         }
 
     def __str__(self) -> str:
+        if self.random_weights:
+            return f"{self.model_class} load report: random weights, {self.random_weights}"
         lines = [f"{self.model_class} load report: {self.loaded} tensors loaded from {', '.join(self.files)}"]
         rows = [("missing (newly initialised)", key, "") for key in self.missing]
         rows += [("unexpected (dropped)", key, "") for key in self.unexpected]
@@ -187,6 +191,10 @@ def open_weights(checkpoint: Checkpoint, stage: str) -> list[WeightsFile]:
                                     "sharded weights")
             return [reader(checkpoint.require(shard, f"the shard index {index}"), checkpoint.name_of(shard))
                     for shard in shards]
+    if checkpoint.folder is not None and (marker := catalog.random_weights(checkpoint.folder)) is not None:
+        checkpoint.trace.decide(stage, catalog.RANDOM_WEIGHTS_FILE, "seed", marker.get("seed", 0),
+                                "random weights", note=marker.get("note", "a catalog copy without weights"))
+        return []
     others = [name for name in OTHER_FRAMEWORKS if checkpoint.has(name)]
     hint = f" It has {', '.join(others)}: only PyTorch weights are supported." if others else ""
     raise errors.EntryNotFoundError(
@@ -252,7 +260,10 @@ def load_pretrained(model_class: type[PreTrainedModel], reference: Any, **kwargs
     with torch.device("meta"), weights_from_checkpoint():
         model = model_class(config)
     model.to(dtype)
-    report = fill(model, files, dtype, options.get("ignore_mismatched_sizes", False))
+    if files:
+        report = fill(model, files, dtype, options.get("ignore_mismatched_sizes", False))
+    else:
+        report = fill_random(model, checkpoint)
     config.dtype = dtype
     model.eval()
     model.load_report = report
@@ -310,6 +321,18 @@ def fill(model: PreTrainedModel, files: list[WeightsFile], dtype: torch.dtype, i
     report.missing = [key for key in expected if key not in loaded and key not in {m[0] for m in report.mismatched}]
     initialise_missing(model, [key for key in expected if key not in loaded])
     return report
+
+
+def fill_random(model: PreTrainedModel, checkpoint: Checkpoint) -> LoadReport:
+    """A catalog copy without weights: the architecture's initialisation from the marker's seed, the same on
+    every load, without disturbing the caller's random state."""
+    assert checkpoint.folder is not None
+    marker = catalog.random_weights(checkpoint.folder) or {}
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(marker.get("seed", 0)))
+        initialise_missing(model, list(model.state_dict()))
+    note = marker.get("note", "a catalog copy of the checkpoint without its weights")
+    return LoadReport(type(model).__name__, random_weights=f"seed {marker.get('seed', 0)}: {note}")
 
 
 def match_key(key: str, expected: dict[str, Any], model: PreTrainedModel) -> str | None:
