@@ -176,36 +176,29 @@ def image_processor_spellings(name: str) -> tuple[str, ...]:
     return base, base.replace("FeatureExtractor", "ImageProcessor")
 
 
-def read_preprocessor_config(checkpoint: Checkpoint, stage: str) -> dict[str, Any]:
-    from .processing import PREPROCESSOR_CONFIG
-
-    data = checkpoint.read_json(PREPROCESSOR_CONFIG, needed_for=stage)
-    assert data is not None
-    return data
-
-
 class AutoImageProcessor(AutoClass):
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path: Any, *inputs: Any, **kwargs: Any) -> Any:
-        """preprocessor_config.json's ``image_processor_type``, else its legacy ``feature_extractor_type``,
-        else config.json's model type. ``use_fast`` is accepted: there is one implementation."""
-        from .processing import PREPROCESSOR_CONFIG
+        """The settings nested in processor_config.json, else preprocessor_config.json; the class their
+        ``image_processor_type`` names, else the legacy ``feature_extractor_type``, else config.json's model
+        type. ``use_fast`` is accepted: there is one implementation."""
+        from .processing import read_settings
 
         checkpoint = Checkpoint.open(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
         refuse_remote_code(kwargs)
         kwargs.pop("use_fast", None)
-        data = read_preprocessor_config(checkpoint, cls.__name__)
+        file, data = read_settings(checkpoint, "image_processor", cls.__name__)
         tables = (registry.IMAGE_PROCESSORS,)
         found = (
-            class_named(checkpoint, cls.__name__, PREPROCESSOR_CONFIG, data, "image_processor_type", tables,
+            class_named(checkpoint, cls.__name__, file, data, "image_processor_type", tables,
                         image_processor_spellings)
-            or class_named(checkpoint, cls.__name__, PREPROCESSOR_CONFIG, data, "feature_extractor_type", tables,
+            or class_named(checkpoint, cls.__name__, file, data, "feature_extractor_type", tables,
                            image_processor_spellings)
             or class_for_model_type(checkpoint, cls.__name__, registry.IMAGE_PROCESSORS)
         )
         if found is None:
             raise errors.UnknownModelTypeError(
-                f"{checkpoint.describe()}: neither {PREPROCESSOR_CONFIG} nor {CONFIG_NAME} names an image processor "
+                f"{checkpoint.describe()}: neither {file} nor {CONFIG_NAME} names an image processor "
                 f"explorer has ({', '.join(sorted({registry.IMAGE_PROCESSORS.class_name(t) for t in registry.IMAGE_PROCESSORS}))})."
             )
         return found.from_checkpoint_dict(checkpoint, data, **kwargs)
@@ -218,23 +211,24 @@ class AutoImageProcessor(AutoClass):
 class AutoFeatureExtractor(AutoClass):
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path: Any, **kwargs: Any) -> Any:
-        """preprocessor_config.json's ``feature_extractor_type``, else config.json's model type; vision
-        checkpoints get their image processor, as transformers' legacy feature extractors."""
-        from .processing import PREPROCESSOR_CONFIG
+        """The settings nested in processor_config.json, else preprocessor_config.json; the class their
+        ``feature_extractor_type`` names, else config.json's model type; vision checkpoints get their image
+        processor, as transformers' legacy feature extractors."""
+        from .processing import read_settings
 
         checkpoint = Checkpoint.open(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
         refuse_remote_code(kwargs)
-        data = read_preprocessor_config(checkpoint, cls.__name__)
+        file, data = read_settings(checkpoint, "feature_extractor", cls.__name__)
         tables = (registry.FEATURE_EXTRACTORS, registry.IMAGE_PROCESSORS)
         found = (
-            class_named(checkpoint, cls.__name__, PREPROCESSOR_CONFIG, data, "feature_extractor_type", tables,
+            class_named(checkpoint, cls.__name__, file, data, "feature_extractor_type", tables,
                         image_processor_spellings)
             or class_for_model_type(checkpoint, cls.__name__, registry.FEATURE_EXTRACTORS)
             or class_for_model_type(checkpoint, cls.__name__, registry.IMAGE_PROCESSORS)
         )
         if found is None:
             raise errors.UnknownModelTypeError(
-                f"{checkpoint.describe()}: neither {PREPROCESSOR_CONFIG} nor {CONFIG_NAME} names a feature "
+                f"{checkpoint.describe()}: neither {file} nor {CONFIG_NAME} names a feature "
                 f"extractor explorer has (types: {', '.join(registry.FEATURE_EXTRACTORS)})."
             )
         return found.from_checkpoint_dict(checkpoint, data, **kwargs)
@@ -247,15 +241,15 @@ class AutoFeatureExtractor(AutoClass):
 class AutoProcessor(AutoClass):
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path: Any, **kwargs: Any) -> Any:
-        """transformers' order: ``processor_class`` in processor_config.json, preprocessor_config.json or
-        tokenizer_config.json; the model type's processor; else a tokenizer, image processor or feature
-        extractor alone."""
-        from .processing import PREPROCESSOR_CONFIG
+        """transformers' order: ``processor_class`` in processor_config.json, preprocessor_config.json,
+        tokenizer_config.json or config.json; the model type's processor; else a tokenizer, image processor or
+        feature extractor alone."""
+        from .processing import PREPROCESSOR_CONFIG, PROCESSOR_CONFIG
 
         checkpoint = Checkpoint.open(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
         refuse_remote_code(kwargs)
         stage, tables = cls.__name__, (registry.PROCESSORS,)
-        for file in ("processor_config.json", PREPROCESSOR_CONFIG, TOKENIZER_CONFIG):
+        for file in (PROCESSOR_CONFIG, PREPROCESSOR_CONFIG, TOKENIZER_CONFIG, CONFIG_NAME):
             found = class_named(checkpoint, stage, file, checkpoint.read_json(file) or {}, "processor_class", tables)
             if found is not None:
                 return found.from_pretrained(checkpoint, **kwargs)

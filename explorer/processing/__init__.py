@@ -13,11 +13,15 @@ import os
 from pathlib import Path
 from typing import Any, ClassVar
 
+from .. import errors
 from ..configuration import merged_defaults
 from ..hub import Checkpoint, pop_hub_kwargs
 from ..trace import ResolutionTrace
 
 PREPROCESSOR_CONFIG = "preprocessor_config.json"
+PROCESSOR_CONFIG = "processor_config.json"  # transformers >= 5 nests each part's settings in it
+# the keys of processor_config.json under which transformers nests one part's settings
+NESTED_KEYS = {"image_processor": ("image_processor",), "feature_extractor": ("feature_extractor", "audio_processor")}
 
 
 class Preprocessor:
@@ -26,6 +30,7 @@ class Preprocessor:
 
     defaults: ClassVar[dict[str, Any]] = {}
     type_key: ClassVar[str]  # "image_processor_type" or "feature_extractor_type", written with the class name
+    part: ClassVar[str]  # "image_processor" or "feature_extractor": its name in a processor
     model_input_names: ClassVar[list[str]] = []
     # keys of preprocessor_config.json that name classes rather than settings
     class_keys: ClassVar[tuple[str, ...]] = ("image_processor_type", "feature_extractor_type", "processor_class")
@@ -55,8 +60,7 @@ class Preprocessor:
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path: Any, **kwargs: Any) -> Preprocessor:
         checkpoint = Checkpoint.open(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
-        data = checkpoint.read_json(PREPROCESSOR_CONFIG, needed_for=cls.__name__)
-        assert data is not None
+        _, data = read_settings(checkpoint, cls.part, cls.__name__)
         return cls.from_checkpoint_dict(checkpoint, data, **kwargs)
 
     @classmethod
@@ -81,3 +85,31 @@ class Preprocessor:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__} {self.to_json_string()}"
+
+
+def nested_settings(checkpoint: Checkpoint, part: str) -> dict[str, Any] | None:
+    """One part's settings nested in processor_config.json (as transformers v5 saves processors), or None."""
+    saved = checkpoint.read_json(PROCESSOR_CONFIG) or {}
+    nested = next((saved[key] for key in NESTED_KEYS[part] if key in saved), None)
+    if nested is not None and not isinstance(nested, dict):
+        raise errors.MalformedFileError(
+            f"{checkpoint.name_of(PROCESSOR_CONFIG)}: {part!r} must be a JSON object of settings."
+        )
+    return nested
+
+
+def read_settings(checkpoint: Checkpoint, part: str, needed_for: str) -> tuple[str, dict[str, Any]]:
+    """transformers' order for an image processor's or feature extractor's settings: nested in
+    processor_config.json, else preprocessor_config.json. Returns the file's name and the settings."""
+    nested = nested_settings(checkpoint, part)
+    if nested is not None:
+        return PROCESSOR_CONFIG, nested
+    if not checkpoint.has(PREPROCESSOR_CONFIG):
+        raise errors.EntryNotFoundError(
+            f"{checkpoint.describe()} has neither {checkpoint.name_of(PREPROCESSOR_CONFIG)} nor a {part!r} entry "
+            f"in {checkpoint.name_of(PROCESSOR_CONFIG)}, which {needed_for} needs. Pass a checkpoint saved with "
+            "its preprocessing (save_pretrained of an image processor, feature extractor or processor)."
+        )
+    data = checkpoint.read_json(PREPROCESSOR_CONFIG, needed_for=needed_for)
+    assert data is not None
+    return PREPROCESSOR_CONFIG, data

@@ -132,6 +132,7 @@ class SequenceFeatureExtractor(Preprocessor):
     truncation of a batch of waveforms, the sampling-rate check, zero-mean unit-variance normalisation."""
 
     type_key = "feature_extractor_type"
+    part = "feature_extractor"
     defaults: ClassVar[dict[str, Any]] = {
         "feature_size": 1,
         "sampling_rate": 16000,

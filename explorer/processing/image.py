@@ -551,6 +551,7 @@ class BaseImageProcessor(Preprocessor):
     normalise, pad. Subclasses set ``defaults`` (transformers' values for the class)."""
 
     type_key = "image_processor_type"
+    part = "image_processor"
     model_input_names: ClassVar[list[str]] = ["pixel_values"]
     # how an int ``size`` is read: a square (True) or the shortest edge (False)
     default_to_square: ClassVar[bool] = True

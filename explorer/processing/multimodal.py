@@ -36,10 +36,10 @@ from ..batch import BatchFeature
 from ..configuration import merged_defaults
 from ..hub import Checkpoint, pop_hub_kwargs
 from ..trace import ResolutionTrace
+from . import PROCESSOR_CONFIG, nested_settings
 
 logger = logging.getLogger(__name__)
 
-PROCESSOR_CONFIG = "processor_config.json"
 TOKENIZER_CONFIG = "tokenizer_config.json"
 
 # the keyword arguments each modality's preprocessing takes in a processor call (transformers' TextKwargs,
@@ -147,7 +147,6 @@ class ProcessorMixin:
         refuse_remote_code(kwargs)
         for loader_only in ("use_fast", "_from_auto", "_from_pipeline", "proxies", "code_revision"):
             kwargs.pop(loader_only, None)
-        saved = checkpoint.read_json(PROCESSOR_CONFIG) or {}
         parts, rest = {}, dict(kwargs)
         for attribute in cls.attributes:
             if attribute == "tokenizer":
@@ -155,7 +154,7 @@ class ProcessorMixin:
             default = _class(cls.part_classes[attribute])
             known = set(merged_defaults(default)) | set(getattr(default, "call_arguments", ()))
             own = {key: rest.pop(key) for key in list(rest) if key in known}
-            parts[attribute] = cls._load_preprocessor(checkpoint, attribute, saved, default, own)
+            parts[attribute] = cls._load_preprocessor(checkpoint, attribute, default, own)
         if "tokenizer" in cls.attributes:
             parts["tokenizer"] = cls._load_tokenizer(checkpoint, rest)
         processor = cls(**parts)
@@ -163,21 +162,17 @@ class ProcessorMixin:
         return processor
 
     @classmethod
-    def _load_preprocessor(cls, checkpoint: Checkpoint, attribute: str, saved: dict[str, Any], default: type,
+    def _load_preprocessor(cls, checkpoint: Checkpoint, attribute: str, default: type,
                            kwargs: dict[str, Any]) -> Any:
         """The nested settings of processor_config.json (transformers v5), else preprocessor_config.json
         through the Auto class for the attribute (as transformers)."""
         from .. import auto
 
-        nested = saved.get(attribute)
-        if nested is None and attribute == "feature_extractor":
-            nested = saved.get("audio_processor")  # transformers' other name for it
+        nested = nested_settings(checkpoint, attribute)
         if nested is None:
             auto_class = auto.AutoImageProcessor if attribute == "image_processor" else auto.AutoFeatureExtractor
             return auto_class.from_pretrained(checkpoint, **kwargs)
         source = checkpoint.name_of(PROCESSOR_CONFIG)
-        if not isinstance(nested, dict):
-            raise errors.MalformedFileError(f"{source}: {attribute!r} must be a JSON object of settings.")
         type_key = f"{attribute}_type"
         named = nested.get(type_key)
         tables = (registry.IMAGE_PROCESSORS,) if attribute == "image_processor" else (

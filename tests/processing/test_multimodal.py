@@ -22,6 +22,7 @@ from PIL import Image
 from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, trainers
 from tokenizers.models import WordPiece
 
+import explorer
 from explorer import AutoProcessor, errors
 from explorer.batch import BatchFeature
 from explorer.processing.audio import Wav2Vec2FeatureExtractor
@@ -467,8 +468,10 @@ def lay_out(folder: Path, parts: dict[str, Any], preprocessor: dict[str, Any] | 
          ("preprocessor_config.json", "processor_class", "Wav2Vec2Processor")),
         ({"preprocessor": {"processor_class": "NotAProcessor"}, "config": {"model_type": "wav2vec2"}},
          ("config.json", "model_type", "wav2vec2")),
+        ({"preprocessor": {}, "config": {"model_type": "bert", "processor_class": "Wav2Vec2Processor"}},
+         ("config.json", "processor_class", "Wav2Vec2Processor")),
     ],
-    ids=["preprocessor-config", "tokenizer-config", "model-type", "first-file-wins", "unknown-class"],
+    ids=["preprocessor-config", "tokenizer-config", "model-type", "first-file-wins", "unknown-class", "model-config"],
 )
 def test_resolution_order(tmp_path, parts, layout, deciding):
     folder = lay_out(tmp_path / "checkpoint", parts, **layout)
@@ -491,6 +494,35 @@ def test_resolution_order(tmp_path, parts, layout, deciding):
     kwargs = {"sampling_rate": RATE, "padding": True, "return_tensors": "pt"}
     expected = transformers.Wav2Vec2Processor.from_pretrained(folder) if unknown else theirs
     assert_same(ours(audio=AUDIO, text=TRANSCRIPTS, **kwargs), expected(audio=AUDIO, text=TRANSCRIPTS, **kwargs))
+
+
+@pytest.mark.parametrize("auto_name", ["AutoFeatureExtractor", "AutoImageProcessor"])
+def test_parts_read_from_processor_config_alone(auto_name, w2v_folder, clip_folder):
+    """transformers v5 saves a processor's parts nested in processor_config.json, with no
+    preprocessor_config.json: the Auto class for one part reads its settings there."""
+    folder = w2v_folder if auto_name == "AutoFeatureExtractor" else clip_folder
+    assert not (folder / "preprocessor_config.json").exists()
+    ours = getattr(explorer, auto_name).from_pretrained(folder)
+    theirs = getattr(transformers, auto_name).from_pretrained(folder)
+    assert class_name(theirs) == type(ours).__name__
+    ours_settings, their_settings = ({key: value for key, value in json.loads(part.to_json_string()).items()
+                                      if key != ours.type_key} for part in (ours, theirs))
+    assert ours_settings == their_settings
+    nested_key = "feature_extractor" if auto_name == "AutoFeatureExtractor" else "image_processor"
+    saved = json.loads((folder / "processor_config.json").read_text())[nested_key]
+    assert (auto_name, "processor_config.json", ours.type_key, saved[ours.type_key], type(ours).__name__) \
+        in decisions(ours.resolution_trace)
+    assert [read.name for read in ours.resolution_trace.files][:1] == ["processor_config.json"]
+
+
+def test_no_settings_anywhere_names_both_files(tmp_path):
+    write_json(tmp_path / "processor_config.json", {"processor_class": "CLIPProcessor"})
+    with pytest.raises(errors.EntryNotFoundError, match="preprocessor_config.json.*'image_processor' entry in "
+                                                        "processor_config.json"):
+        explorer.AutoImageProcessor.from_pretrained(tmp_path)
+    write_json(tmp_path / "processor_config.json", {"feature_extractor": ["not", "settings"]})
+    with pytest.raises(errors.MalformedFileError, match="processor_config.json: 'feature_extractor' must be"):
+        explorer.AutoFeatureExtractor.from_pretrained(tmp_path)
 
 
 def test_fallback_to_a_single_part(tmp_path, parts, clip_folder):
