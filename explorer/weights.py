@@ -259,7 +259,8 @@ def load_pretrained(model_class: type[PreTrainedModel], reference: Any, **kwargs
     dtype = choose_dtype(options.get("dtype", options.get("torch_dtype")), config, files)
     with torch.device("meta"), weights_from_checkpoint():
         model = model_class(config)
-    model.to(dtype)
+    if any(p.dtype != dtype for p in model.parameters() if p.is_floating_point()):
+        model.to(dtype)
     if files:
         report = fill(model, files, dtype, options.get("ignore_mismatched_sizes", False))
     else:
@@ -293,6 +294,7 @@ def fill(model: PreTrainedModel, files: list[WeightsFile], dtype: torch.dtype, i
     expected = dict(model.state_dict(keep_vars=True))
     report = LoadReport(type(model).__name__, files=[weights.name for weights in files])
     ignored = [re.compile(pattern) for pattern in model._keys_to_ignore_on_load_unexpected]
+    modules = dict(model.named_modules())
     loaded: set[str] = set()
     for weights in files:
         for key in weights.keys():
@@ -314,9 +316,9 @@ def fill(model: PreTrainedModel, files: list[WeightsFile], dtype: torch.dtype, i
             tensor = weights.tensor(key)
             if tensor.is_floating_point() and tensor.dtype != dtype:
                 tensor = tensor.to(dtype)
-            assign(model, target, tensor)
+            assign(modules, target, tensor)
             loaded.add(target)
-    loaded |= tie_loaded(model, loaded)
+    loaded |= tie_loaded(model, modules, loaded)
     report.loaded = len(loaded)
     report.missing = [key for key in expected if key not in loaded and key not in {m[0] for m in report.mismatched}]
     initialise_missing(model, [key for key in expected if key not in loaded])
@@ -347,10 +349,11 @@ def match_key(key: str, expected: dict[str, Any], model: PreTrainedModel) -> str
     return None
 
 
-def assign(model: nn.Module, key: str, tensor: torch.Tensor) -> None:
-    """Make ``tensor`` the parameter (or buffer) named ``key``, without copying it."""
+def assign(modules: dict[str, nn.Module], key: str, tensor: torch.Tensor) -> None:
+    """Make ``tensor`` the parameter (or buffer) named ``key``, without copying it (``modules``: the
+    model's ``named_modules()``, looked up once per load)."""
     module_path, _, name = key.rpartition(".")
-    module = model.get_submodule(module_path)
+    module = modules[module_path]
     if name in module._parameters:
         old = module._parameters[name]
         module._parameters[name] = nn.Parameter(tensor, requires_grad=old is not None and old.requires_grad)
@@ -358,12 +361,12 @@ def assign(model: nn.Module, key: str, tensor: torch.Tensor) -> None:
         module._buffers[name] = tensor
 
 
-def tie_loaded(model: PreTrainedModel, loaded: set[str]) -> set[str]:
+def tie_loaded(model: PreTrainedModel, modules: dict[str, nn.Module], loaded: set[str]) -> set[str]:
     """Tie, symmetrically (a checkpoint may hold either side of a tie); returns the keys now filled."""
     filled = set()
     for target, source in model.tied_weights().items():
         if target in loaded and source not in loaded:
-            assign(model, source, model.get_parameter(target))
+            assign(modules, source, model.get_parameter(target))
         if target in loaded or source in loaded:
             filled |= {target, source}
     model.tie_weights()
