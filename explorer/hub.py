@@ -185,15 +185,34 @@ class Checkpoint:
             ) from exc
         except hub_errors.LocalEntryNotFoundError as exc:
             # Not in the cache and the Hub not asked (offline) or not reachable. If other files of this
-            # revision are cached, transformers treats the file as absent; so do we.
-            if self._revision_cached():
+            # revision are cached, transformers treats the file as absent; so do we. A Hub that answered with
+            # an error (401, 403, 5xx) is no reason to think the file absent: that error is raised.
+            if cached is huggingface_hub._CACHED_NO_EXIST or (self._revision_cached() and _http_status(exc) is None):
                 return None, ""
             raise self._connection_error(filename, exc) from exc
         except hub_errors.EntryNotFoundError:
             return None, ""
-        except (OSError, ValueError) as exc:  # other HTTP errors, connection failures, timeouts, a broken cache
+        except (OSError, ValueError, *_transport_errors()) as exc:  # other HTTP errors, cut connections, timeouts
             raise self._connection_error(filename, exc) from exc
-        return Path(path), ("cache" if isinstance(cached, Path) else "download")
+        if isinstance(cached, Path):
+            return Path(path), "cache"
+        self._verify_download(Path(path), filename)
+        return Path(path), "download"
+
+    def _verify_download(self, path: Path, filename: str) -> None:
+        """A fresh download must hash to the Hub's ETag (the blob's name in the cache: sha256 for large files, the
+        git blob id for others); a damaged one is removed, never taken for the file."""
+        blob = path.resolve()
+        data_hash = _content_hash(blob)
+        if data_hash is None or data_hash == blob.name:
+            return
+        size = blob.stat().st_size
+        blob.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
+        raise errors.HubConnectionError(
+            f"{self.name_of(filename)} of {self.reference!r} arrived damaged ({size} bytes whose checksum is not the "
+            "Hub's); it was removed from the cache. Try again; if it keeps happening, check the network or proxy."
+        )
 
     def _cached(self, filename: str) -> Any:
         """The cached path, huggingface_hub's marker for a file known to be absent, or None."""
@@ -214,6 +233,12 @@ class Checkpoint:
         return (repo / "snapshots" / commit).is_dir()
 
     def _connection_error(self, filename: str, exc: Exception) -> errors.ExplorerError:
+        status = _http_status(exc)
+        if status in (401, 403):
+            return errors.AuthorizationError(
+                f"The Hub refused {self.name_of(filename)} of {self.reference!r} (HTTP {status}): the repository is "
+                "private or gated, or the token lacks access. Log in (`hf auth login`) or pass `token=` with access."
+            )
         if self.offline:
             return errors.OfflineCacheMissError(
                 f"Offline (HF_HUB_OFFLINE or local_files_only), and {self.name_of(filename)} of "
@@ -221,10 +246,62 @@ class Checkpoint:
                 "folder that holds it."
             )
         return errors.HubConnectionError(
-            f"Could not download {self.name_of(filename)} of {self.reference!r} ({type(exc).__name__}: "
-            f"{exc}). Check the network and try again; with a cached copy (or a copy in explorer's offline "
-            "catalog), set HF_HUB_OFFLINE=1."
+            f"Could not download {self.name_of(filename)} of {self.reference!r}: {_what_went_wrong(exc)}. Check the "
+            "network and try again; with a cached copy (or a copy in explorer's offline catalog), set "
+            "HF_HUB_OFFLINE=1."
         )
+
+
+def _transport_errors() -> tuple[type[Exception], ...]:
+    """The network errors of the HTTP library huggingface_hub uses (httpx2, httpx or requests, by version);
+    requests' are OSErrors already."""
+    import importlib
+
+    found = []
+    for module in ("httpx2", "httpx"):
+        try:
+            found.append(importlib.import_module(module).HTTPError)
+        except ImportError:
+            pass
+    return tuple(found)
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and the exceptions it was raised from, outermost first."""
+    chain = [exc]
+    while (inner := chain[-1].__cause__ or chain[-1].__context__) is not None and inner not in chain:
+        chain.append(inner)
+    return chain
+
+
+def _http_status(exc: BaseException) -> int | None:
+    return next((status for e in _chain(exc)
+                 if isinstance(status := getattr(getattr(e, "response", None), "status_code", None), int)), None)
+
+
+def _what_went_wrong(exc: BaseException) -> str:
+    """The root of a download failure, in words: the HTTP status, a timeout, or the innermost error."""
+    if (status := _http_status(exc)) is not None:
+        return f"the Hub answered HTTP {status}"
+    root = _chain(exc)[-1]
+    if isinstance(root, TimeoutError) or "Timeout" in type(root).__name__:
+        return "the Hub did not answer in time (see HF_HUB_ETAG_TIMEOUT and HF_HUB_DOWNLOAD_TIMEOUT)"
+    return f"{type(root).__name__}: {str(root).splitlines()[0] if str(root) else 'no details'}"
+
+
+def _content_hash(blob: Path) -> str | None:
+    """The file's hash in the form its cache name (the Hub's ETag) has: sha256 for 64 hex digits, the git blob
+    sha1 for 40; None for any other name."""
+    import hashlib
+    import re
+
+    if not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", blob.name):
+        return None
+    digest = hashlib.sha256() if len(blob.name) == 64 else hashlib.sha1(b"blob %d\0" % blob.stat().st_size)
+    with blob.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def load_json_file(path: Path, name: str) -> dict[str, Any]:

@@ -23,6 +23,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import pytest
+
 LFS_SUFFIXES = (".safetensors", ".bin", ".h5", ".msgpack")
 RESOLVE = re.compile(r"^/(?P<repo>[^/]+(?:/[^/]+)?)/resolve/(?P<revision>[^/]+)/(?P<file>.+)$")
 API = re.compile(r"^/api/models/(?P<repo>[^/]+(?:/[^/]+)??)(?:/(?P<kind>revision|tree)/(?P<revision>[^/]+))?/?$")
@@ -69,6 +71,7 @@ class HubServer:
         self.requests: list[tuple[str, str]] = []  # (method, path)
         self._lock = threading.Lock()
         self._servers: list[ThreadingHTTPServer] = []
+        self._urls: list[str] = []
 
     # --- repositories -------------------------------------------------------------------------------------------
 
@@ -130,21 +133,23 @@ class HubServer:
             server.daemon_threads = True
             threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
             self._servers.append(server)
+        self._urls = [f"http://127.0.0.1:{server.server_address[1]}" for server in self._servers]
         return self
 
     def stop(self) -> None:
         """Take the server away: later connections are refused."""
-        for server in self._servers:
+        while self._servers:
+            server = self._servers.pop()
             server.shutdown()
             server.server_close()
 
     @property
     def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self._servers[0].server_address[1]}"
+        return self._urls[0]
 
     @property
     def cdn(self) -> str:
-        return f"http://127.0.0.1:{self._servers[1].server_address[1]}"
+        return self._urls[1]
 
     def __enter__(self) -> HubServer:
         return self.start()
@@ -322,3 +327,26 @@ def go_offline(monkeypatch) -> None:
 
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+
+
+@pytest.fixture
+def hub(monkeypatch, tmp_path):
+    """A running server with huggingface_hub pointed at it (timeouts 1 s) and an empty cache at
+    ``hub.cache``; import this fixture into a test module to use it."""
+    with HubServer() as server:
+        server.cache = tmp_path / "hf-cache"
+        go_online(monkeypatch, server.endpoint, server.cache)
+        yield server
+
+
+def assert_cache_sound(cache: Path) -> None:
+    """Nothing partial in a huggingface_hub cache: no temporary download left, every blob hashes to its name
+    (the Hub's ETag), every snapshot entry points at a blob that exists."""
+    assert not list(cache.rglob("*.incomplete")), "a partial download was left in the cache"
+    for blob in cache.glob("models--*/blobs/*"):
+        data = blob.read_bytes()
+        expected = hashlib.sha256(data).hexdigest() if len(blob.name) == 64 else git_blob_sha1(data)
+        assert blob.name == expected, f"{blob} does not hold the file its name promises"
+    for entry in cache.glob("models--*/snapshots/*/**/*"):
+        if entry.is_symlink():
+            assert entry.resolve().is_file(), f"{entry} points at nothing"
