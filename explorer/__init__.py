@@ -41,6 +41,7 @@ _EXPORTS = {
     "BatchFeature": "explorer.batch",
     "ResolutionTrace": "explorer.trace",
     "LoadReport": "explorer.weights",
+    "explore": "explorer.widgets",  # the notebook app; needs the lab extra (ipywidgets)
     **dict.fromkeys(
         ("BertConfig", "BertModel", "BertForMaskedLM", "BertForSequenceClassification",
          "BertForTokenClassification", "BertForQuestionAnswering"),

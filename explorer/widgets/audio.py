@@ -1,0 +1,74 @@
+"""The audio panel: the sample clip or an upload, read at the feature extractor's sampling rate; the waveform,
+the extracted features (input_values, or the log-mel spectrogram) as pictures, and a player."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import ipywidgets as widgets
+import numpy as np
+
+from ..samples import CLIP
+from .base import Panel, guarded
+from .image import uploaded_file
+from .render.audio import render_audio
+from .render.html import esc, note
+from .session import Session
+
+
+def read_clip(data: bytes, sampling_rate: int) -> np.ndarray:
+    from ..processing.audio import load_audio
+
+    return load_audio(data, sampling_rate=sampling_rate)
+
+
+def wav_bytes(waveform: np.ndarray, sampling_rate: int) -> bytes:
+    """16-bit WAV for the player (browsers play it everywhere)."""
+    import soundfile
+
+    buffer = io.BytesIO()
+    soundfile.write(buffer, waveform, sampling_rate, format="WAV", subtype="PCM_16")
+    return buffer.getvalue()
+
+
+class AudioPanel(Panel):
+    name = "audio"
+
+    def controls(self) -> list[widgets.Widget]:
+        self.sample = widgets.Button(description=self.labels["use_sample"], icon="music")
+        self.upload = widgets.FileUpload(accept="audio/*,.wav,.flac,.ogg", multiple=False,
+                                         description=self.labels["upload"])
+        self.source = widgets.HTML()
+        self.player = widgets.Audio(format="wav", autoplay=False, loop=False)
+        self.sample.on_click(self.use_sample)
+        self.upload.observe(self.use_upload, "value")
+        self.state.observe(self.refresh, "audio")
+        return [widgets.HBox([self.sample, self.upload, self.source]), self.player]
+
+    @guarded
+    def use_sample(self, _: Any = None) -> None:
+        self.state.audio = (CLIP.name, CLIP.read_bytes())
+
+    @guarded
+    def use_upload(self, _: Any = None) -> None:
+        uploaded = uploaded_file(self.upload)
+        if uploaded is not None:
+            self.state.audio = uploaded
+
+    def applies_to(self, session: Session) -> bool:
+        return self.has(session, "feature_extractor")
+
+    def render(self, session: Session) -> None:
+        if self.show_part_error(session, "feature_extractor"):
+            return
+        extractor = session.get("feature_extractor")
+        name, data = self.state.audio
+        self.source.value = note(f"{self.labels['input']}: {name}")
+        rate = extractor.sampling_rate
+        waveform = read_clip(data, rate)
+        features = extractor(waveform, sampling_rate=rate, return_tensors="np")
+        shown = {key: np.asarray(value)[0] for key, value in features.items() if key != "attention_mask"}
+        self.player.value = wav_bytes(waveform, rate)
+        self.output.value = note(esc(type(extractor).__name__)) + render_audio(
+            waveform, rate, shown, extractor.to_dict(), self.labels)

@@ -1,0 +1,99 @@
+"""What every panel shares: the app's state (panels observe it) and the panel frame, which is hidden when the
+checkpoint lacks what the panel shows, and turns any exception of its callbacks into a message in the panel."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import ipywidgets as widgets
+import traitlets
+
+from ..samples import CLIP, PHOTO, SENTENCE
+from .render.html import error_box, esc
+from .session import Session, describe_error
+
+
+class AppState(traitlets.HasTraits):
+    """Everything the panels read: the loaded session and the inputs the user chose."""
+
+    session = traitlets.Any(None, allow_none=True)  # a Session, or None before a load or after a failed one
+    status = traitlets.Unicode("idle")  # idle, loading, ready, failed
+    text = traitlets.Unicode(SENTENCE)
+    image = traitlets.Tuple(("flower.jpg", PHOTO.read_bytes()))  # (name, bytes): the sample photo or an upload
+    audio = traitlets.Tuple(("hobbit.wav", CLIP.read_bytes()))  # (name, bytes): the sample clip or an upload
+
+
+def guarded(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Any exception in a panel's callback ends as a readable message in that panel, never only in the log."""
+
+    @functools.wraps(method)
+    def call(panel: Panel, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(panel, *args, **kwargs)
+        except Exception as error:  # noqa: BLE001 - shown to the user; the app stays usable
+            panel.show_error(error)
+            return None
+
+    return call
+
+
+class Panel:
+    """One panel: a title, its controls, and an HTML output. Subclasses set ``name``, build ``controls()``,
+    say whether they ``applies_to`` a session, and ``render`` it."""
+
+    name = ""
+
+    def __init__(self, state: AppState, labels: Mapping[str, str]) -> None:
+        self.state = state
+        self.labels = labels
+        self.output = widgets.HTML()
+        self.box = widgets.VBox([widgets.HTML(f"<h3>{esc(labels['panel_' + self.name])}</h3>"), *self.controls(),
+                                 self.output])
+        self.box.add_class(f"explorer-panel-{self.name}")
+        self.box.layout.display = "none"
+        state.observe(self.on_session, "session")
+
+    def controls(self) -> list[widgets.Widget]:
+        return []
+
+    def applies_to(self, session: Session) -> bool:
+        raise NotImplementedError
+
+    def render(self, session: Session) -> None:
+        raise NotImplementedError
+
+    @property
+    def visible(self) -> bool:
+        return self.box.layout.display != "none"
+
+    def on_session(self, change: Mapping[str, Any]) -> None:
+        session = change["new"]
+        shown = session is not None and self.applies_to(session)
+        self.box.layout.display = None if shown else "none"
+        if shown:
+            self.refresh()
+
+    @guarded
+    def refresh(self, *_: Any) -> None:
+        """Render the current session (controls' and inputs' observers call this too)."""
+        if self.state.session is not None and self.visible:
+            self.render(self.state.session)
+
+    def show_error(self, error: BaseException) -> None:
+        self.output.value = error_box(self.labels["panel_failed"], describe_error(error))
+
+    @staticmethod
+    def has(session: Session, *names: str) -> bool:
+        """The checkpoint has one of these components (loaded, or failed: then the panel shows why)."""
+        return any(name in session.parts and session.parts[name].status != "absent" for name in names)
+
+    def show_part_error(self, session: Session, *names: str) -> bool:
+        """When one of the components this panel needs failed to load, show its message; True if so."""
+        for name in names:
+            part = session.parts.get(name)
+            if part is not None and part.status == "error":
+                self.output.value = error_box(f"{part.auto}: {self.labels['panel_failed']}", part.error)
+                return True
+        return False

@@ -1,0 +1,190 @@
+"""The outputs panel: the model on the current input. Classifiers show the pipeline's three steps (inputs,
+logits, softmax with id2label); masked LMs the top predictions for each mask; CTC models the transcription;
+base models a summary of their hidden states. An attention heatmap has layer and head selectors."""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any
+
+import ipywidgets as widgets
+import numpy as np
+
+from .audio import read_clip
+from .base import Panel, guarded
+from .image import open_image
+from .render.charts import axis_labels, bar_chart, heatmap
+from .render.html import esc, note, number, section, table
+from .session import Session
+
+CLASSIFIERS = ("AutoModelForSequenceClassification", "AutoModelForImageClassification",
+               "AutoModelForAudioClassification")
+TOP_K = 5
+
+
+@dataclass
+class Run:
+    """One forward pass: what went in and what came out."""
+
+    kind: str  # "text", "image" or "audio"
+    inputs: dict[str, Any]
+    outputs: Any
+    tokens: list[str] = field(default_factory=list)  # for text: the tokens of the heatmap's axes
+    text: str = ""
+
+
+def softmax_top(logits: Any, k: int = TOP_K) -> list[tuple[int, float]]:
+    """(index, probability) of the ``k`` most likely classes of one row of logits."""
+    import torch
+
+    probabilities = torch.softmax(logits.float(), dim=-1)
+    values, indices = probabilities.topk(min(k, probabilities.numel()))
+    return [(int(i), float(v)) for v, i in zip(values, indices)]
+
+
+def with_mask(text: str, mask_token: str) -> str:
+    """The text as given when it holds the mask token; else its last word masked (keeping final punctuation)."""
+    if mask_token in text:
+        return text
+    words = text.rstrip().split(" ")
+    tail = words[-1][len(words[-1].rstrip(".!?")):]
+    return " ".join(words[:-1] + [mask_token + tail])
+
+
+class OutputsPanel(Panel):
+    name = "outputs"
+
+    def controls(self) -> list[widgets.Widget]:
+        self.run_button = widgets.Button(description=self.labels["run"], icon="play")
+        self.layer = widgets.IntSlider(min=0, max=0, description=self.labels["layer"], continuous_update=False)
+        self.head = widgets.IntSlider(min=0, max=0, description=self.labels["head"], continuous_update=False)
+        self.attention = widgets.HTML()
+        self.attention_controls = widgets.HBox([self.layer, self.head])
+        self.run_button.on_click(self.refresh)
+        self.layer.observe(self.show_attention, "value")
+        self.head.observe(self.show_attention, "value")
+        self.state.observe(self.refresh, ["image", "audio"])
+        self.last_run: Run | None = None
+        return [self.run_button]
+
+    def applies_to(self, session: Session) -> bool:
+        return self.has(session, "model")
+
+    def render(self, session: Session) -> None:
+        self.box.children = self.box.children[:3]  # the attention view comes back only if this run has one
+        self.last_run = None
+        if self.show_part_error(session, "model"):
+            return
+        run = self.forward(session)
+        self.last_run = run
+        auto = session.parts["model"].auto
+        if auto in CLASSIFIERS:
+            body = self.classification(session, run)
+        elif auto == "AutoModelForMaskedLM":
+            body = self.fill_mask(session, run)
+        elif auto == "AutoModelForCTC":
+            body = self.transcription(session, run)
+        else:
+            body = self.summary(run)
+        self.output.value = note(f"{auto} -> {type(session.get('model')).__name__} · {self.labels['input']}: "
+                                 f"{self.labels['kind_' + run.kind]}") + body
+        attentions = getattr(run.outputs, "attentions", None)
+        if attentions:
+            self.layer.max, self.head.max = len(attentions) - 1, attentions[0].shape[1] - 1
+            self.box.children = (*self.box.children, self.attention_controls, self.attention)
+            self.show_attention()
+
+    def forward(self, session: Session) -> Run:
+        """Prepare the input with the checkpoint's own preprocessing, as a pipeline does, and run the model."""
+        import torch
+
+        model = session.get("model")
+        if session.get("image_processor") is not None:
+            name, data = self.state.image
+            run = Run("image", dict(session.get("image_processor")(open_image(name, data), return_tensors="pt")),
+                      None)
+        elif session.get("feature_extractor") is not None:
+            extractor = session.get("feature_extractor")
+            waveform = read_clip(self.state.audio[1], extractor.sampling_rate)
+            run = Run("audio", dict(extractor(waveform, sampling_rate=extractor.sampling_rate, return_tensors="pt")),
+                      None)
+        else:
+            tokenizer = session.get("tokenizer")
+            if tokenizer is None:
+                raise self.missing_input(session)
+            text = self.state.text
+            if session.parts["model"].auto == "AutoModelForMaskedLM":
+                text = with_mask(text, tokenizer.mask_token)
+            encoding = tokenizer(text, return_tensors="pt", truncation=True)
+            run = Run("text", dict(encoding), None, tokens=encoding.tokens(), text=text)
+        accepts = inspect.signature(model.forward).parameters
+        flags = {name: True for name in ("output_attentions", "output_hidden_states") if name in accepts}
+        inputs = {key: value for key, value in run.inputs.items() if key in accepts}
+        with torch.no_grad():
+            run.outputs = model(**inputs, **flags)
+        return run
+
+    def missing_input(self, session: Session) -> Exception:
+        from .. import errors
+
+        return errors.EntryNotFoundError(
+            f"{session.reference!r} has no tokenizer, image processor or feature extractor, so there is no input "
+            "to run its model on. Load a checkpoint that ships its preprocessing files."
+        )
+
+    def inputs_step(self, run: Run) -> str:
+        if run.kind == "text":
+            return note(" ".join(run.tokens))
+        return table([(name, list(value.shape)) for name, value in run.inputs.items()])
+
+    def classification(self, session: Session, run: Run) -> str:
+        logits = run.outputs.logits[0]
+        id2label = session.get("model").config.id2label
+        logit_rows = [(id2label.get(i, f"LABEL_{i}"), number(float(v))) for i, v in enumerate(logits[:50])]
+        return (section(f"1. {self.labels['step_inputs']}", self.inputs_step(run))
+                + section(f"2. {self.labels['step_logits']} {list(run.outputs.logits.shape)}", table(logit_rows))
+                + section(f"3. {self.labels['step_softmax']}", bar_chart([(id2label.get(i, f"LABEL_{i}"), p) for i, p in softmax_top(logits)])))
+
+    def fill_mask(self, session: Session, run: Run) -> str:
+        tokenizer = session.get("tokenizer")
+        ids = run.inputs["input_ids"][0]
+        positions = (ids == tokenizer.mask_token_id).nonzero().flatten().tolist()
+        parts = [note(f"{self.labels['masked_text']}: {run.text}")]
+        for position in positions:
+            rows = [(tokenizer.convert_ids_to_tokens(i), p) for i, p in softmax_top(run.outputs.logits[0, position])]
+            parts.append(section(f"{self.labels['predictions']} ({self.labels['token']} {position})", bar_chart(rows)))
+        return "".join(parts)
+
+    def transcription(self, session: Session, run: Run) -> str:
+        predicted = run.outputs.logits[0].argmax(-1)
+        tokenizer = session.get("tokenizer")
+        text = tokenizer.decode(predicted.tolist()) if tokenizer is not None else self.labels["no_tokenizer"]
+        return (section(f"1. {self.labels['step_inputs']}", self.inputs_step(run))
+                + section(f"2. {self.labels['step_logits']} {list(run.outputs.logits.shape)}",
+                          note(" ".join(map(str, predicted.tolist()))))
+                + section(f"3. {self.labels['transcription']}", f"<b>{esc(text)}</b>"))
+
+    def summary(self, run: Run) -> str:
+        rows = []
+        for name, value in run.outputs.items():
+            values = value if isinstance(value, tuple) else (value,)
+            for index, tensor in enumerate(values):
+                if hasattr(tensor, "shape"):
+                    label = f"{name}[{index}]" if isinstance(value, tuple) else name
+                    data = tensor.float()
+                    rows.append((label, list(tensor.shape), number(float(data.mean())), number(float(data.std()))))
+        return (section(f"1. {self.labels['step_inputs']}", self.inputs_step(run))
+                + section(self.labels["hidden_states"], table(rows, header=(self.labels["output"], "shape",
+                                                                            self.labels["mean"], self.labels["std"]))))
+
+    @guarded
+    def show_attention(self, *_: Any) -> None:
+        if self.last_run is None:
+            return
+        attentions = self.last_run.outputs.attentions
+        matrix = np.asarray(attentions[self.layer.value][0, self.head.value])
+        title = f"{self.labels['layer']} {self.layer.value} · {self.labels['head']} {self.head.value}"
+        axes = axis_labels(self.last_run.tokens) if self.last_run.tokens else ""
+        self.attention.value = section(f"{self.labels['attention']} ({title}, {list(matrix.shape)})",
+                                       heatmap(matrix, title) + axes)

@@ -1,0 +1,83 @@
+"""The resolution view: what each Auto class resolved to and the file and key that decided it, the files read,
+the config's main fields, parameter counts per module and the load report."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ...trace import format_size
+from .html import esc, note, section, table
+
+# config fields worth a glance, in this order, when the config has them
+MAIN_FIELDS = (
+    "model_type", "architectures", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
+    "hidden_act", "vocab_size", "max_position_embeddings", "type_vocab_size", "dim", "n_layers", "n_heads",
+    "image_size", "patch_size", "num_channels", "embed_dim", "depths", "hidden_sizes", "num_stages",
+    "conv_dim", "num_feat_extract_layers", "stage_names", "out_features", "out_indices", "num_labels",
+    "id2label", "problem_type", "dtype",
+)
+
+
+def main_fields(config: Mapping[str, Any], limit: int = 12) -> list[tuple[str, str]]:
+    """The config's main fields; long lists (id2label of 1000 classes) are cut to ``limit`` items."""
+    rows = []
+    for name in MAIN_FIELDS:
+        if name not in config or config[name] is None:
+            continue
+        value = config[name]
+        if isinstance(value, dict) and len(value) > limit:
+            value = dict(list(value.items())[:limit]) | {"...": f"{len(value) - limit} more"}
+        rows.append((name, value if isinstance(value, str) else repr(value)))
+    return rows
+
+
+def components_table(components: Sequence[tuple[str, str, str]], labels: Mapping[str, str]) -> str:
+    """(Auto class, result, status) rows; status is "loaded", "absent" or "error"."""
+    rows = [(f"<code>{esc(auto)}</code>", f"{esc(labels[status])}: {esc(result)}" if status != "loaded"
+             else f"<b>{esc(result)}</b>") for auto, result, status in components]
+    return table(rows, header=(labels["auto_class"], labels["resolved_to"]), raw=True)
+
+
+def decisions_table(decisions: Sequence[Mapping[str, Any]], labels: Mapping[str, str]) -> str:
+    rows = [(d["stage"], d["file"], d["key"], repr(d["value"]) if d["key"] else "", d["result"], d["note"])
+            for d in decisions]
+    return table(rows, header=(labels["stage"], labels["file"], labels["key"], labels["value"], labels["result"],
+                               labels["why"]))
+
+
+def files_table(files: Sequence[Mapping[str, Any]], labels: Mapping[str, str]) -> str:
+    rows = [(f["name"], format_size(f["size"]), f["source"]) for f in files]
+    return table(rows, header=(labels["file"], labels["size"], labels["source"]))
+
+
+def load_report_html(report: Mapping[str, Any], labels: Mapping[str, str]) -> str:
+    if report["random_weights"]:
+        return note(f"{labels['random_weights']}: {report['random_weights']}")
+    summary = note(f"{report['model_class']}: {report['loaded']} {labels['tensors_loaded']} "
+                   f"({', '.join(report['files'])})")
+    rows = [(labels["missing"], key, "") for key in report["missing"]]
+    rows += [(labels["unexpected"], key, "") for key in report["unexpected"]]
+    rows += [(labels["mismatched"], m["key"], f"{m['checkpoint']} -> {m['model']}") for m in report["mismatched"]]
+    if not rows:
+        return summary + note(labels["load_clean"])
+    return summary + table(rows, header=(labels["kind"], labels["key"], labels["shapes"]))
+
+
+def render_resolution(trace: Mapping[str, Any], components: Sequence[tuple[str, str, str]],
+                      config: Mapping[str, Any] | None, parameters: Sequence[tuple[str, int]],
+                      report: Mapping[str, Any] | None, labels: Mapping[str, str]) -> str:
+    """``trace`` is ``ResolutionTrace.to_dict()``, ``config`` ``config.to_dict()``, ``parameters`` (module path,
+    count) rows, ``report`` ``LoadReport.to_dict()``."""
+    parts = [note(f"{trace['reference']}" + (f" -> {trace['location']}" if trace["location"] else "")),
+             section(labels["auto_classes"], components_table(components, labels)),
+             section(labels["decisions"], decisions_table(trace["decisions"], labels)),
+             section(labels["files_read"], files_table(trace["files"], labels))]
+    if config is not None:
+        parts.append(section(labels["config_fields"], table(main_fields(config))))
+    if parameters:
+        parts.append(section(labels["parameters"], table([(name, f"{count:,}") for name, count in parameters],
+                                                         header=(labels["module"], labels["parameters"]))))
+    if report is not None:
+        parts.append(section(labels["load_report"], load_report_html(report, labels)))
+    return "".join(parts)

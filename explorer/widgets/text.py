@@ -1,0 +1,79 @@
+"""The text panel: the tokenizer on the user's text (a single text, a pair, or a batch of lines), with padding,
+truncation and max_length controls; tokens as chips, offsets in the source, the mask rows, the round trip."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ipywidgets as widgets
+
+from .base import Panel
+from .render.html import note
+from .render.tokens import encoding_rows, render_rows
+from .session import Session
+
+MODES = ("single", "pair", "batch")
+PADDING = (False, "longest", "max_length")
+TRUNCATION = (False, True, "only_first", "only_second")
+
+
+def split_inputs(mode: str, text: str, pair_text: str) -> tuple[list[str], list[str] | None]:
+    """The texts (and pairs) the tokenizer gets, always as a batch: single = one text; pair = the two boxes
+    (line by line when both hold several lines); batch = one sequence per non-empty line of the first box."""
+    if mode == "batch":
+        lines = [line for line in text.splitlines() if line.strip()]
+        return lines or [""], None
+    if mode == "pair":
+        firsts, seconds = text.splitlines() or [""], pair_text.splitlines() or [""]
+        if len(firsts) > 1 and len(firsts) == len(seconds):
+            return firsts, seconds
+        return [text], [pair_text]
+    return [text], None
+
+
+class TextPanel(Panel):
+    name = "text"
+
+    def controls(self) -> list[widgets.Widget]:
+        labels = self.labels
+        self.text = widgets.Textarea(value=self.state.text, placeholder=labels["text_placeholder"],
+                                     layout=widgets.Layout(width="100%", height="60px"))
+        self.pair_text = widgets.Textarea(value="", placeholder=labels["pair_placeholder"],
+                                          layout=widgets.Layout(width="100%", height="40px"))
+        self.mode = widgets.ToggleButtons(options=[(labels["mode_" + m], m) for m in MODES], value="single")
+        self.padding = widgets.Dropdown(options=[(labels["padding_" + str(p).lower()], p) for p in PADDING],
+                                        value=False, description="padding")
+        self.truncation = widgets.Dropdown(options=[(labels["truncation_" + str(t).lower()], t) for t in TRUNCATION],
+                                           value=False, description="truncation")
+        self.max_length = widgets.BoundedIntText(value=0, min=0, max=100_000, description="max_length",
+                                                 tooltip=labels["max_length_hint"])
+        for control in (self.text, self.pair_text, self.mode, self.padding, self.truncation, self.max_length):
+            control.observe(self.refresh, "value")
+        self.text.observe(self.share_text, "value")
+        return [self.text, self.pair_text, self.mode,
+                widgets.HBox([self.padding, self.truncation, self.max_length]),
+                widgets.HTML(note(self.labels["max_length_hint"]))]
+
+    def share_text(self, change: dict[str, Any]) -> None:
+        """The outputs panel runs the model on the same text."""
+        self.state.text = change["new"]
+
+    def applies_to(self, session: Session) -> bool:
+        return self.has(session, "tokenizer")
+
+    def render(self, session: Session) -> None:
+        if self.show_part_error(session, "tokenizer"):
+            return
+        tokenizer = session.get("tokenizer")
+        texts, pairs = split_inputs(self.mode.value, self.text.value, self.pair_text.value)
+        encoding = tokenizer(texts, pairs, padding=self.padding.value, truncation=self.truncation.value,
+                             max_length=self.max_length.value or None, return_offsets_mapping=True,
+                             return_special_tokens_mask=True, verbose=False)
+        sources = [(text,) if pairs is None else (text, pair) for text, pair in zip(texts, pairs or texts)]
+        rows = encoding_rows(encoding, sources)
+        for row in rows:
+            row.decoded = tokenizer.decode(row.ids)
+            row.decoded_plain = tokenizer.decode(row.ids, skip_special_tokens=True)
+        header = note(f"{type(tokenizer).__name__} · vocab {tokenizer.vocab_size:,} · "
+                      f"model_max_length {tokenizer.model_max_length:,}")
+        self.output.value = header + render_rows(rows, self.labels)
