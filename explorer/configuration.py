@@ -19,6 +19,8 @@ from .trace import ResolutionTrace
 
 CONFIG_NAME = "config.json"
 
+FLAGS = ("output_hidden_states", "output_attentions", "return_dict", "is_encoder_decoder")
+
 PROBLEM_TYPES = ("regression", "single_label_classification", "multi_label_classification")
 
 # Upper bounds that no real checkpoint reaches: a config beyond them is refused before any allocation.
@@ -78,8 +80,8 @@ class PretrainedConfig:
             setattr(self, name, value)
         if self.dtype is None and torch_dtype is not None:
             self.dtype = torch_dtype
-        if isinstance(self.__dict__.get("pruned_heads"), dict):  # JSON object keys are strings
-            self.pruned_heads = {int(layer): list(heads) for layer, heads in self.pruned_heads.items()}
+        if self.__dict__.get("pruned_heads") is not None:  # JSON object keys are strings
+            self.pruned_heads = read_pruned_heads(self.pruned_heads)
         self._init_labels(num_labels)
         self.validate()
 
@@ -157,6 +159,19 @@ class PretrainedConfig:
         for name, value in self.__dict__.items():
             if name.endswith(("dropout", "dropout_prob")) and value is not None:
                 check_probability(name, value)
+            elif name.endswith(("_eps", "_epsilon")) or name in ("initializer_range", "chunk_size_feed_forward"):
+                check_non_negative(name, value)
+            elif name.endswith("_token_id"):
+                check_token_id(name, value, self.__dict__.get("vocab_size"))
+            elif name in FLAGS and not isinstance(value, bool):
+                raise errors.ConfigValueError(f"{name} must be true or false, got {value!r}.")
+        architectures = self.__dict__.get("architectures")
+        if architectures is not None and not (
+            isinstance(architectures, list) and all(isinstance(name, str) for name in architectures)
+        ):
+            raise errors.ConfigValueError(f"architectures must be a list of class names, got {architectures!r}.")
+        if not isinstance(self.label2id, (dict, type(None))):
+            raise errors.ConfigValueError(f"label2id must map label names to ids, got {self.label2id!r}.")
         if self.head_division:
             size, heads = self.head_division
             if getattr(self, size) % getattr(self, heads):
@@ -293,6 +308,41 @@ def check_size(name: str, value: Any, limit: int) -> None:
         raise errors.ConfigValueError(
             f"{name}={value} is out of range: it must be between 1 and {limit}. Fix config.json or the override."
         )
+
+
+def check_non_negative(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < float("inf"):
+        raise errors.ConfigValueError(f"{name} must be a number of at least 0, got {value!r}.")
+
+
+def check_token_id(name: str, value: Any, vocab_size: Any) -> None:
+    """None, a token id, or (eos/bos in some configs) a list of them; a padding id must index the vocabulary."""
+    ids = value if isinstance(value, list) and name != "pad_token_id" else [value]
+    for token_id in ids:
+        if token_id is None and ids is not value:
+            continue
+        if isinstance(token_id, bool) or not isinstance(token_id, int):
+            raise errors.ConfigValueError(f"{name} must be a token id (a whole number) or null, got {value!r}.")
+    if name == "pad_token_id" and isinstance(value, int) and isinstance(vocab_size, int) and not (
+        -vocab_size <= value < vocab_size
+    ):
+        raise errors.ConfigValueError(
+            f"pad_token_id={value} is not a token of the vocabulary (vocab_size={vocab_size}). Fix config.json."
+        )
+
+
+def read_pruned_heads(value: Any) -> dict[int, list[int]]:
+    """``{"layer": [heads]}`` as JSON stores it -> ``{layer: [heads]}``."""
+    try:
+        pruned = {int(layer): list(heads) for layer, heads in value.items()}
+    except (AttributeError, TypeError, ValueError):
+        pruned = None
+    if pruned is None or any(isinstance(h, bool) or not isinstance(h, int) or h < 0
+                             for heads in pruned.values() for h in heads):
+        raise errors.ConfigValueError(
+            f"pruned_heads must map layer numbers to lists of head numbers, got {value!r}."
+        ) from None
+    return pruned
 
 
 def check_probability(name: str, value: Any) -> None:

@@ -106,6 +106,8 @@ class Checkpoint:
         """The local path of ``filename``, or None when the checkpoint does not have it."""
         _check_relative_name(filename, self.reference)
         path, source = self._local(filename) if self.folder else self._from_hub(filename)
+        if path is not None and not self.folder:  # a cache entry links into its repository's blobs, nowhere else
+            _check_inside(path, self._cache_folder().resolve(), self.reference)
         if path is not None:
             self.trace.record_file(FileRead(self.name_of(filename), path.stat().st_size, str(path), source))
         return path
@@ -223,10 +225,14 @@ class Checkpoint:
         )
         return Path(found) if isinstance(found, str) else found
 
-    def _revision_cached(self) -> bool:
+    def _cache_folder(self) -> Path:
+        """This repository's folder in the Hugging Face cache (``models--org--name``)."""
         from huggingface_hub import constants
 
-        repo = Path(self.cache_dir or constants.HF_HUB_CACHE) / f"models--{self.reference.replace('/', '--')}"
+        return Path(self.cache_dir or constants.HF_HUB_CACHE) / f"models--{self.reference.replace('/', '--')}"
+
+    def _revision_cached(self) -> bool:
+        repo = self._cache_folder()
         revision = self.revision or "main"
         ref = repo / "refs" / revision
         commit = ref.read_text().strip() if ref.is_file() else revision

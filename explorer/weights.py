@@ -259,6 +259,7 @@ def load_pretrained(model_class: type[PreTrainedModel], reference: Any, **kwargs
     dtype = choose_dtype(options.get("dtype", options.get("torch_dtype")), config, files)
     with torch.device("meta"), weights_from_checkpoint():
         model = model_class(config)
+    check_fits_in_memory(model)
     if any(p.dtype != dtype for p in model.parameters() if p.is_floating_point()):
         model.to(dtype)
     if files:
@@ -273,6 +274,24 @@ def load_pretrained(model_class: type[PreTrainedModel], reference: Any, **kwargs
     if not report.is_clean:
         logger.warning("%s", report)
     return (model, report.to_loading_info()) if options.get("output_loading_info") else model
+
+
+def check_fits_in_memory(model: PreTrainedModel) -> None:
+    """Sizes each within limits can still multiply into a model no machine holds: refuse it while it is only
+    on the meta device, before anything is allocated."""
+    import os
+
+    try:
+        memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # no sysconf (Windows): nothing to compare with
+        return
+    needed = sum(t.numel() * t.element_size() for t in [*model.parameters(), *model.buffers()])
+    if needed > memory:
+        raise errors.ConfigValueError(
+            f"{type(model).__name__} with this config needs {needed / 2**30:,.1f} GiB for its weights, more than "
+            f"this machine's {memory / 2**30:,.1f} GiB of memory. Check the sizes in config.json (hidden_size, "
+            "vocab_size, num_hidden_layers, intermediate_size...)."
+        )
 
 
 def summary(report: LoadReport) -> str:
@@ -314,6 +333,11 @@ def fill(model: PreTrainedModel, files: list[WeightsFile], dtype: torch.dtype, i
                 report.mismatched.append((target, shape, wanted))
                 continue
             tensor = weights.tensor(key)
+            if tensor.is_floating_point() != expected[target].is_floating_point():
+                raise errors.CorruptWeightsError(
+                    f"{weights.name}: {key} holds {tensor.dtype} values, but {type(model).__name__} expects "
+                    f"{expected[target].dtype}. The file is damaged or not this model's: download or save it again."
+                )
             if tensor.is_floating_point() and tensor.dtype != dtype:
                 tensor = tensor.to(dtype)
             assign(modules, target, tensor)

@@ -141,11 +141,19 @@ class SequenceFeatureExtractor(Preprocessor):
         "return_attention_mask": True,
     }
 
+    # bounds no real checkpoint reaches: beyond them a setting would only allocate terabytes
+    limits: ClassVar[dict[str, int]] = {"feature_size": 1 << 16, "sampling_rate": 1 << 20}
+
     def validate(self) -> None:
-        for field in ("feature_size", "sampling_rate"):
+        for field, limit in type(self).limits.items():
             if not _positive_int(getattr(self, field)):
                 raise errors.ConfigValueError(
                     f"{type(self).__name__}: {field}={getattr(self, field)!r} must be a positive integer."
+                )
+            if getattr(self, field) > limit:
+                raise errors.ConfigValueError(
+                    f"{type(self).__name__}: {field}={getattr(self, field)} is more than {limit:,}, beyond any real "
+                    "checkpoint. Fix preprocessor_config.json."
                 )
         if self.padding_side not in ("left", "right"):
             raise errors.ConfigValueError(
@@ -565,6 +573,8 @@ class WhisperFeatureExtractor(SequenceFeatureExtractor):
     saved them as a list are accepted, and the list is recomputed."""
 
     model_input_names: ClassVar[list[str]] = ["input_features"]
+    limits: ClassVar[dict[str, int]] = {**SequenceFeatureExtractor.limits, "feature_size": 1024, "n_fft": 1 << 16,
+                                        "hop_length": 1 << 16, "chunk_length": 3600}
     defaults: ClassVar[dict[str, Any]] = {
         "feature_size": 80,
         "sampling_rate": 16000,
@@ -597,11 +607,6 @@ class WhisperFeatureExtractor(SequenceFeatureExtractor):
 
     def validate(self) -> None:
         super().validate()
-        for field in ("n_fft", "hop_length", "chunk_length"):
-            if not _positive_int(getattr(self, field)):
-                raise errors.ConfigValueError(
-                    f"{type(self).__name__}: {field}={getattr(self, field)!r} must be a positive integer."
-                )
         if not isinstance(self.dither, (int, float)) or isinstance(self.dither, bool) or self.dither < 0:
             raise errors.ConfigValueError(f"{type(self).__name__}: dither={self.dither!r} must be a number >= 0.")
 
