@@ -67,13 +67,10 @@ class TextPanel(Panel):
         tokenizer = session.get("tokenizer")
         texts, pairs = split_inputs(self.mode.value, self.text.value, self.pair_text.value)
         encoding = tokenizer(texts, pairs, padding=self.padding.value, truncation=self.truncation.value,
-                             max_length=self.max_length.value or None, return_offsets_mapping=True,
+                             max_length=self.max_length.value or None, return_offsets_mapping=tokenizer.is_fast,
                              return_special_tokens_mask=True, verbose=False)
         sources = [(text,) if pairs is None else (text, pair) for text, pair in zip(texts, pairs or texts)]
-        rows = encoding_rows(encoding, sources)
-        for row in rows:
-            row.decoded = tokenizer.decode(row.ids)
-            row.decoded_plain = tokenizer.decode(row.ids, skip_special_tokens=True)
+        rows = encoding_rows(encoding, sources, tokenizer)
         header = note(f"{type(tokenizer).__name__} · vocab {tokenizer.vocab_size:,} · "
                       f"model_max_length {tokenizer.model_max_length:,}")
         self.output.value = header + render_rows(rows, self.labels)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from .colors import token_colour
 from .html import esc, note, section
@@ -20,26 +21,35 @@ class TokenRow:
     tokens: list[str]
     ids: list[int]
     special: list[bool]
-    offsets: list[tuple[int, int]]
+    offsets: list[tuple[int, int]]  # empty when the tokenizer gives none
     sequence_ids: list[int | None]
     rows: dict[str, list[int]] = field(default_factory=dict)  # attention_mask, token_type_ids when present
     decoded: str = ""
     decoded_plain: str = ""  # with skip_special_tokens=True
 
+    @property
+    def has_offsets(self) -> bool:
+        return bool(self.offsets)
 
-def encoding_rows(encoding: Mapping, sources: Sequence[tuple[str, ...]]) -> list[TokenRow]:
-    """A batched BatchEncoding (lists, asked with return_offsets_mapping and return_special_tokens_mask) ->
-    one TokenRow per sequence. The decoded texts are filled by the caller, who has the tokenizer."""
+
+def encoding_rows(encoding: Mapping, sources: Sequence[tuple[str, ...]], tokenizer: Any) -> list[TokenRow]:
+    """A batched BatchEncoding (lists, asked with return_special_tokens_mask, and return_offsets_mapping when
+    the tokenizer is fast) -> one TokenRow per sequence, with the tokenizer's decoded round trip. A Python
+    tokenizer (Wav2Vec2's character tokenizer) has no offsets: its tokens come from the ids."""
     rows = []
     for index, texts in enumerate(sources):
+        ids = list(encoding["input_ids"][index])
+        fast = "offset_mapping" in encoding
         rows.append(TokenRow(
             sources=texts,
-            tokens=encoding.tokens(index),
-            ids=list(encoding["input_ids"][index]),
+            tokens=encoding.tokens(index) if fast else tokenizer.convert_ids_to_tokens(ids),
+            ids=ids,
             special=[bool(flag) for flag in encoding["special_tokens_mask"][index]],
-            offsets=[tuple(span) for span in encoding["offset_mapping"][index]],
-            sequence_ids=encoding.sequence_ids(index),
+            offsets=[tuple(span) for span in encoding["offset_mapping"][index]] if fast else [],
+            sequence_ids=encoding.sequence_ids(index) if fast else [],
             rows={name: list(encoding[name][index]) for name in ROWS[1:] if name in encoding},
+            decoded=tokenizer.decode(ids),
+            decoded_plain=tokenizer.decode(ids, skip_special_tokens=True),
         ))
     return rows
 
@@ -47,7 +57,7 @@ def encoding_rows(encoding: Mapping, sources: Sequence[tuple[str, ...]]) -> list
 def chips(row: TokenRow, labels: Mapping[str, str]) -> str:
     parts = []
     for index, (token, token_id, special) in enumerate(zip(row.tokens, row.ids, row.special)):
-        start, end = row.offsets[index]
+        start, end = row.offsets[index] if row.has_offsets else (0, 0)
         title = f"{labels['token']} {index} · id {token_id}" + (f" · {start}:{end}" if end > start else "")
         title += f" · {labels['special_token']}" if special else ""
         css = "explorer-token-chip special" if special else "explorer-token-chip"
@@ -60,6 +70,8 @@ def highlighted_source(row: TokenRow, sequence: int) -> str:
     """The text of ``sequence`` with every token's character span in its chip's colour; characters no token
     covers (spaces, truncated tails) stay plain, so truncation is visible."""
     text = row.sources[sequence]
+    if not row.has_offsets:
+        return f'<div class="explorer-source">{esc(text)}</div>'
     spans = sorted((start, end, index) for index, ((start, end), seq) in enumerate(zip(row.offsets, row.sequence_ids))
                    if seq == sequence and end > start and not row.special[index])
     parts, cursor = [], 0

@@ -1,0 +1,123 @@
+"""The app as a whole: loading by code, by the box and by the button; panels only for what a checkpoint has;
+every load error readable and the next id still working; the busy indicator; widget state sent to the front
+end through a recording comm."""
+
+from __future__ import annotations
+
+import pytest
+
+from explorer.widgets import ExplorerApp, explore
+from explorer.widgets.i18n import EN
+
+from conftest import sent_values
+
+PANELS = ("resolution", "text", "image", "audio", "outputs", "backbone")
+
+
+def shown(app: ExplorerApp) -> set[str]:
+    return {name for name, panel in app.panels.items() if panel.visible}
+
+
+def test_the_dom_contract_classes_are_on_the_widgets(app):
+    assert "explorer-checkpoint" in app.checkpoint._dom_classes
+    assert "explorer-load" in app.load_button._dom_classes
+    assert "explorer-busy" in app.busy._dom_classes
+    for name in PANELS:
+        assert f"explorer-panel-{name}" in app.panels[name].box._dom_classes
+    assert app.busy.layout.display == "none" and not shown(app)
+
+
+@pytest.mark.parametrize("name, panels", [
+    ("sentiment", {"resolution", "text", "outputs"}),
+    ("mlm", {"resolution", "text", "outputs"}),
+    ("vit", {"resolution", "image", "outputs"}),
+    ("convnext", {"resolution", "image", "outputs", "backbone"}),
+    ("wav2vec2", {"resolution", "text", "audio", "outputs"}),
+])
+def test_panels_appear_only_for_what_the_checkpoint_has(app, checkpoints, name, panels):
+    app.load(str(checkpoints[name]))
+    assert app.state.status == "ready" and app.message.value == ""
+    assert shown(app) == panels
+    for panel in panels:
+        assert "explorer-error" not in app.panels[panel].output.value, app.panels[panel].output.value
+
+
+def test_a_bad_id_shows_a_readable_error_and_the_next_id_works(app, checkpoints):
+    app.load(str(checkpoints["sentiment"]))
+    app.load("./no/such/folder")
+    assert app.state.status == "failed" and not shown(app)
+    assert 'class="explorer-error"' in app.message.value
+    assert "CheckpointNotFoundError: No folder &#x27;./no/such/folder&#x27; exists" in app.message.value
+    assert app.busy.layout.display == "none" and not app.load_button.disabled
+    app.load(str(checkpoints["vit"]))
+    assert app.state.status == "ready" and app.message.value == "" and "image" in shown(app)
+
+
+def test_an_offline_cache_miss_says_so(app, hf_cache, monkeypatch):
+    monkeypatch.setenv("HF_HUB_CACHE", str(hf_cache))
+    app.load("explorer-tests/never-downloaded")
+    assert "OfflineCacheMissError: Offline" in app.message.value
+    assert "is not in the cache" in app.message.value
+
+
+def test_enter_in_the_box_and_the_button_both_load(app, checkpoints):
+    app.checkpoint.value = str(checkpoints["vit"])  # what Enter does with continuous_update=False
+    assert app.state.session.reference == str(checkpoints["vit"])
+    app.state.session = None
+    app.load_button.click()  # the same id again: only the button can do that
+    assert app.state.session.reference == str(checkpoints["vit"])
+
+
+def test_the_busy_indicator_shows_while_loading(app, checkpoints, monkeypatch):
+    from explorer.widgets import app as app_module
+
+    seen = []
+    real = app_module.load_session
+
+    def watching(reference):
+        seen.append((app.busy.layout.display, app.load_button.disabled, app.state.status))
+        return real(reference)
+
+    monkeypatch.setattr(app_module, "load_session", watching)
+    app.load(str(checkpoints["sentiment"]))
+    assert seen == [(None, True, "loading")]
+    assert app.busy.layout.display == "none" and app.state.status == "ready"
+
+
+def test_a_component_that_fails_shows_its_message_in_its_panel_only(app, checkpoints, tmp_path):
+    import shutil
+
+    broken = tmp_path / "broken-vit"
+    shutil.copytree(checkpoints["vit"], broken)
+    (broken / "preprocessor_config.json").write_text("{not json")
+    app.load(str(broken))
+    assert app.state.status == "ready"
+    image = app.panels["image"].output.value
+    assert 'class="explorer-error"' in image and "MalformedFileError" in image and "preprocessor_config.json" in image
+    assert "MalformedFileError" in app.panels["resolution"].output.value  # listed beside the Auto class
+    assert "explorer-error" not in app.panels["resolution"].output.value
+
+
+def test_explore_loads_the_reference_and_returns_a_displayable_app(checkpoints):
+    app = explore(str(checkpoints["sentiment"]), lang="zh")
+    assert isinstance(app, ExplorerApp) and app.checkpoint.value == str(checkpoints["sentiment"])
+    assert app._repr_mimebundle_ is not None and app.state.status == "ready"
+
+
+def test_explore_without_a_reference_asks_the_catalog_default(monkeypatch, checkpoints):
+    from explorer import catalog
+
+    monkeypatch.setattr(catalog, "default_reference", lambda: str(checkpoints["mlm"]))
+    assert explore().state.session.reference == str(checkpoints["mlm"])
+
+
+def test_state_changes_reach_the_front_end_through_the_comm(recording_comm, checkpoints):
+    app = ExplorerApp()
+    assert isinstance(app.comm, recording_comm)
+    app.load(str(checkpoints["sentiment"]))
+    text = app.panels["text"]
+    text.text.value = "a hobbit"
+    html = sent_values(text.output)[-1]
+    assert html.count('class="explorer-token-chip') == 6 and "##bb" in html
+    # the busy indicator is shown and hidden through its layout's display
+    assert {"none", None} <= {m["state"].get("display") for m in app.busy.layout.comm.messages if "state" in m}

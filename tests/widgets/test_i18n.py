@@ -1,0 +1,48 @@
+"""The label tables: the same keys in every language, and the app shows the chosen one."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from explorer.errors import InputError
+from explorer.widgets import ExplorerApp, i18n
+
+WIDGETS = Path(i18n.__file__).parent
+
+
+def test_every_language_has_the_same_keys_and_no_empty_label():
+    english = set(i18n.EN)
+    for lang, table in i18n.TABLES.items():
+        assert set(table) == english, lang
+        assert all(label.strip() for label in table.values()), lang
+
+
+def test_every_label_the_code_asks_for_exists():
+    """Literal lookups (labels["x"]) and the prefixed ones built from option values."""
+    source = "\n".join(path.read_text() for path in WIDGETS.rglob("*.py"))
+    asked = set(re.findall(r"labels\[[\"']([a-z_]+)[\"']\]", source))
+    asked |= {f"panel_{name}" for name in ("resolution", "text", "image", "audio", "outputs", "backbone")}
+    asked |= {f"mode_{m}" for m in ("single", "pair", "batch")} | {f"kind_{k}" for k in ("text", "image", "audio")}
+    asked |= {"padding_false", "padding_longest", "padding_max_length", "truncation_false", "truncation_true",
+              "truncation_only_first", "truncation_only_second", "loaded", "absent", "error"}
+    assert asked <= set(i18n.EN), asked - set(i18n.EN)
+
+
+def test_an_unknown_language_is_an_input_error_naming_the_choices():
+    with pytest.raises(InputError, match="en, ko, zh"):
+        i18n.labels_for("fr")
+
+
+@pytest.mark.parametrize("lang", ["ko", "zh"])
+def test_the_app_shows_the_chosen_language(lang, checkpoints):
+    app = ExplorerApp(lang=lang)
+    app.load(str(checkpoints["sentiment"]))
+    table = i18n.TABLES[lang]
+    assert app.load_button.description == table["load"]
+    assert table["panel_text"] in app.panels["text"].box.children[0].value
+    assert table["auto_classes"] in app.panels["resolution"].output.value
+    assert table["step_softmax"] in app.panels["outputs"].output.value
+    assert i18n.EN["auto_classes"] not in app.panels["resolution"].output.value

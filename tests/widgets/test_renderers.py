@@ -1,0 +1,153 @@
+"""The pure renderers: plain data and API objects in, HTML out; checked without widgets or a browser."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from explorer import AutoTokenizer
+from explorer.samples import PHOTO
+from explorer.widgets.i18n import EN
+from explorer.widgets.render import audio, charts, colors, images, resolution, tokens
+
+
+def images_in(html: str) -> list[Image.Image]:
+    return [Image.open(io.BytesIO(base64.b64decode(data))) for data in re.findall(r"base64,([A-Za-z0-9+/=]+)", html)]
+
+
+@pytest.fixture(scope="module")
+def tokenizer(minilm_path):
+    return AutoTokenizer.from_pretrained(minilm_path)
+
+
+def rows_for(tokenizer, texts, pairs=None, **options):
+    encoding = tokenizer(texts, pairs, return_offsets_mapping=True, return_special_tokens_mask=True, **options)
+    sources = [(t,) if pairs is None else (t, p) for t, p in zip(texts, pairs or texts)]
+    return tokens.encoding_rows(encoding, sources, tokenizer)
+
+
+def test_token_chips_carry_ids_and_mark_special_tokens(tokenizer):
+    [row] = rows_for(tokenizer, ["a hobbit"])
+    html = tokens.chips(row, EN)
+    assert row.tokens == ["[CLS]", "a", "ho", "##bb", "##it", "[SEP]"]
+    assert html.count('class="explorer-token-chip') == 6
+    assert html.count('class="explorer-token-chip special"') == 2
+    assert "##bb<sub>%d</sub>" % tokenizer.convert_tokens_to_ids("##bb") in html
+
+
+def test_the_source_is_highlighted_by_offsets_in_the_chips_colours(tokenizer):
+    [row] = rows_for(tokenizer, ["a hobbit"])
+    html = tokens.highlighted_source(row, 0)
+    assert f'<span style="background:{colors.token_colour(2)}" title="ho">ho</span>' in html
+    assert f'<span style="background:{colors.token_colour(3)}" title="##bb">bb</span>' in html
+    assert "<s " not in html  # nothing truncated
+
+
+def test_truncated_text_is_struck_through(tokenizer):
+    [row] = rows_for(tokenizer, ["one two three four five"], truncation=True, max_length=4)
+    assert row.tokens == ["[CLS]", "one", "two", "[SEP]"]
+    assert re.search(r'<s title="not encoded"> three four five</s>', tokens.highlighted_source(row, 0))
+
+
+def test_a_padded_batch_of_pairs_shows_every_row(tokenizer):
+    rows = rows_for(tokenizer, ["a b", "c"], ["d", "e f g"], padding="max_length", max_length=10)
+    html = tokens.render_rows(rows, EN)
+    assert [len(row.tokens) for row in rows] == [10, 10]
+    assert rows[1].rows["token_type_ids"] == [0, 0, 0, 1, 1, 1, 1, 0, 0, 0]
+    assert rows[1].rows["attention_mask"] == [1] * 7 + [0] * 3
+    assert f"{EN['sequence']} 1" in html and "token_type_ids" in html
+    assert rows[0].decoded == "[CLS] a b [SEP] d [SEP] [PAD] [PAD] [PAD] [PAD]"
+    assert rows[0].decoded_plain == "a b d"
+
+
+def test_denormalised_pixel_values_give_back_the_resized_photo():
+    from explorer import ViTImageProcessor
+
+    vit = ViTImageProcessor(size={"height": 64, "width": 64}, resample=0)
+    photo = Image.open(PHOTO).convert("RGB")
+    pixel_values = vit(photo, return_tensors="np")["pixel_values"][0]
+    expected = np.asarray(photo.resize((64, 64), Image.Resampling.NEAREST))
+    restored = np.asarray(images.denormalise(pixel_values, vit.to_dict()))
+    assert restored.shape == (64, 64, 3)
+    assert np.abs(restored.astype(int) - expected.astype(int)).max() <= 1
+    stats = images.channel_stats(pixel_values)
+    assert [channel for channel, _, _ in stats] == [0, 1, 2]
+    assert stats[0][1] == pytest.approx(float(pixel_values[0].mean()), rel=1e-6)
+
+
+def test_the_image_view_shows_both_pictures_shapes_and_settings():
+    from explorer import ViTImageProcessor
+
+    vit = ViTImageProcessor(size={"height": 32, "width": 32})
+    photo = Image.open(PHOTO)
+    pixel_values = vit(photo, return_tensors="pt")["pixel_values"]
+    html = images.render_image(photo, pixel_values[0].numpy(), str(pixel_values.dtype), tuple(pixel_values.shape),
+                               vit.to_dict(), EN)
+    assert html.count('class="explorer-pixel-image"') == 1
+    assert "[1, 3, 32, 32]" in html and "torch.float32" in html and "image_mean" in html
+    original, processed = images_in(html)
+    assert processed.size == (32, 32) and original.width == images.THUMBNAIL
+
+
+def test_the_waveform_is_one_polygon_within_the_box():
+    html = audio.waveform_svg(np.sin(np.linspace(0, 20, 5000)), width=100, height=40)
+    points = [tuple(map(float, p.split(","))) for p in re.search(r'points="([^"]+)"', html).group(1).split()]
+    assert len(points) == 200
+    assert all(0 <= x <= 100 and 0 <= y <= 40 for x, y in points)
+
+
+def test_a_log_mel_spectrogram_is_a_picture_and_input_values_a_waveform():
+    html = audio.render_audio(np.zeros(1600, np.float32) + 0.1, 16000,
+                              {"input_features": np.random.default_rng(0).normal(size=(80, 30)),
+                               "input_values": np.ones(1600)}, {"sampling_rate": 16000}, EN)
+    [spectrogram] = images_in(html)
+    assert spectrogram.size == (60, 2 * audio.HEIGHT)
+    assert html.count("<svg") == 2 and EN["log_mel"] in html and "0.10 s" in html
+
+
+def test_bars_are_as_wide_as_their_probabilities():
+    html = charts.bar_chart([("POSITIVE", 0.75), ("NEGATIVE", 0.25)])
+    assert re.findall(r"width:([\d.]+)%", html) == ["75.0", "25.0"]
+
+
+def test_a_heatmap_has_one_square_per_cell_in_viridis():
+    matrix = np.array([[0.0, 1.0], [0.5, 0.25]])
+    [picture] = images_in(charts.heatmap(matrix))
+    cell = charts.HEATMAP_SIZE // 2
+    assert picture.size == (2 * cell, 2 * cell)
+    assert picture.convert("RGB").getpixel((0, 0)) == tuple(colors.VIRIDIS[0])
+    assert picture.convert("RGB").getpixel((cell, 0)) == tuple(colors.VIRIDIS[255])
+
+
+def test_the_feature_grid_shows_the_first_channels_with_the_shape():
+    html = charts.feature_grid({"stage2": np.random.default_rng(0).normal(size=(20, 4, 4))}, EN)
+    assert 'class="explorer-feature-grid"' in html and "stage2: [20, 4, 4]" in html
+    assert len(images_in(html)) == 16
+
+
+def test_the_resolution_view_lists_decisions_files_fields_and_the_report(minilm_path):
+    from explorer import AutoModel
+    from explorer.hub import Checkpoint
+    from explorer.widgets.session import parameter_counts
+
+    checkpoint = Checkpoint.open(minilm_path)
+    model = AutoModel.from_pretrained(checkpoint)
+    html = resolution.render_resolution(checkpoint.trace.to_dict(), [("AutoModel", "BertModel", "loaded"),
+                                                                      ("AutoImageProcessor", "no file", "absent")],
+                                        model.config.to_dict(), parameter_counts(model),
+                                        model.load_report.to_dict(), EN)
+    assert "<td>model_type</td><td>&#x27;bert&#x27;</td><td>BertModel</td>" in html
+    assert "model.safetensors" in html and "config.json" in html
+    assert "<td>num_hidden_layers</td><td>6</td>" in html
+    assert f"<td>BertModel</td><td>{model.num_parameters():,}</td>" in html
+    assert f"{EN['absent']}: no file" in html and EN["load_clean"] in html
+
+
+def test_long_id2label_is_cut_in_the_main_fields():
+    rows = dict(resolution.main_fields({"id2label": {i: f"c{i}" for i in range(1000)}, "model_type": "vit"}))
+    assert "988 more" in rows["id2label"] and rows["model_type"] == "vit"
