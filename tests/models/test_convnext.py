@@ -4,30 +4,41 @@ backbone's feature maps for several stage choices, and the config."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import pytest
 import torch
 import transformers
-
-from explorer import AutoBackbone, AutoModel, AutoModelForImageClassification, errors
-from explorer.models import convnext
 from parity import (
-    assert_outputs_equal,
     assert_same_outputs,
     our_loading_info,
     pixels,
     run,
     their_loading_info,
 )
+from stage_checks import (
+    AUTO_CLASSES,
+    BACKBONE_SELECTIONS,
+    LOSSES,
+    ODD,
+    STAGES,
+    SUFFIXES,
+    Arch,
+    check_auto_class,
+    check_backbone_feature_maps,
+    check_config_defaults,
+    check_config_round_trip,
+    check_forward,
+    check_load_report_across_heads,
+    check_loss,
+    check_output_hidden_states_from_the_config,
+    check_transformers_loads_what_explorer_saves,
+)
+
+from explorer import AutoBackbone, errors
+from explorer.models import convnext
 
 # drop_path_rate > 0 builds the drop-path modules; in eval mode they are the identity, as in transformers
 TINY = {"hidden_sizes": [8, 16], "depths": [1, 2], "num_stages": 2, "num_labels": 3, "image_size": 32,
         "drop_path_rate": 0.1}
-SUFFIXES = ("Model", "ForImageClassification", "Backbone")
-STAGES = ["stem", "stage1", "stage2"]
-ODD = (36, 28)  # an image size that is not a multiple of 32
 
 
 def randomize(model: torch.nn.Module, seed: int = 0) -> None:
@@ -42,21 +53,8 @@ def randomize(model: torch.nn.Module, seed: int = 0) -> None:
                 parameter.add_(0.1 * torch.randn(parameter.shape, generator=generator))
 
 
-def their_config(**overrides: Any) -> transformers.ConvNextConfig:
-    return transformers.ConvNextConfig(**{**TINY, **overrides})
-
-
-def our_config(**overrides: Any) -> convnext.ConvNextConfig:
-    return convnext.ConvNextConfig(**{**TINY, **overrides})
-
-
-def save_theirs(suffix: str, folder: Path, seed: int = 0, **overrides: Any) -> torch.nn.Module:
-    """A seeded, randomised transformers model saved to ``folder``, in eval mode."""
-    torch.manual_seed(seed)
-    model = getattr(transformers, "ConvNext" + suffix)(their_config(**overrides)).eval()
-    randomize(model, seed)
-    model.save_pretrained(folder)
-    return model
+CONVNEXT = Arch("ConvNext", convnext, TINY, randomize)
+save_theirs, our_config, their_config = CONVNEXT.save_theirs, CONVNEXT.our_config, CONVNEXT.their_config
 
 
 # --- forward, both directions ------------------------------------------------------------------------------------
@@ -65,16 +63,7 @@ def save_theirs(suffix: str, folder: Path, seed: int = 0, **overrides: Any) -> t
 @pytest.mark.parametrize("hidden", [False, True], ids=["no-hidden", "hidden"])
 @pytest.mark.parametrize("suffix", SUFFIXES)
 def test_forward_matches_transformers(suffix, hidden, tmp_path):
-    theirs = save_theirs(suffix, tmp_path)
-    ours = getattr(convnext, "ConvNext" + suffix).from_pretrained(tmp_path)
-    assert ours.load_report.is_clean and not ours.training
-    inputs = {"pixel_values": pixels(*ODD), "output_hidden_states": hidden}
-    expected = run(theirs, **inputs)
-    if hidden:
-        assert len(expected["hidden_states"]) == len(STAGES)
-    else:
-        assert "hidden_states" not in expected
-    assert_same_outputs(ours, theirs, **inputs)
+    check_forward(CONVNEXT, suffix, hidden, tmp_path)
 
 
 def test_base_model_shapes(tmp_path):
@@ -87,48 +76,22 @@ def test_base_model_shapes(tmp_path):
 
 
 def test_output_hidden_states_from_the_config(tmp_path):
-    theirs = save_theirs("ForImageClassification", tmp_path)
-    theirs.config.output_hidden_states = True
-    ours = convnext.ConvNextForImageClassification.from_pretrained(tmp_path, output_hidden_states=True)
-    outputs = run(ours, pixel_values=pixels(*ODD))
-    assert len(outputs.hidden_states) == len(STAGES)
-    assert_outputs_equal(outputs, run(theirs, pixel_values=pixels(*ODD)))
+    check_output_hidden_states_from_the_config(CONVNEXT, tmp_path)
 
 
-@pytest.mark.parametrize("auto, suffix", [(AutoModel, "Model"), (AutoModelForImageClassification, "ForImageClassification"),
-                                          (AutoBackbone, "Backbone")])
+@pytest.mark.parametrize("auto, suffix", AUTO_CLASSES)
 def test_auto_classes(auto, suffix, tmp_path):
-    theirs = save_theirs(suffix, tmp_path)
-    ours = auto.from_pretrained(tmp_path)
-    assert type(ours) is getattr(convnext, "ConvNext" + suffix) and ours.load_report.is_clean
-    assert_same_outputs(ours, theirs, pixel_values=pixels(*ODD), output_hidden_states=True)
+    check_auto_class(CONVNEXT, auto, suffix, tmp_path)
 
 
-@pytest.mark.parametrize("problem, num_labels, labels", [
-    ("single_label_classification", 3, torch.tensor([2, 0])),
-    ("multi_label_classification", 3, torch.tensor([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])),
-    ("regression", 1, torch.tensor([0.5, -1.5])),
-])
+@pytest.mark.parametrize("problem, num_labels, labels", LOSSES)
 def test_loss_matches_transformers(problem, num_labels, labels, tmp_path):
-    theirs = save_theirs("ForImageClassification", tmp_path, num_labels=num_labels)
-    ours = convnext.ConvNextForImageClassification.from_pretrained(tmp_path)
-    inputs = {"pixel_values": pixels(*ODD), "labels": labels}
-    expected = run(theirs, **inputs)
-    assert expected.loss is not None
-    assert_same_outputs(ours, theirs, **inputs)
-    assert ours.config.problem_type == theirs.config.problem_type == problem
+    check_loss(CONVNEXT, problem, num_labels, labels, tmp_path)
 
 
 @pytest.mark.parametrize("suffix", SUFFIXES)
 def test_transformers_loads_what_explorer_saves(suffix, tmp_path):
-    torch.manual_seed(0)
-    ours = getattr(convnext, "ConvNext" + suffix).from_config(our_config(out_features=["stem", "stage2"]))
-    randomize(ours)
-    ours.save_pretrained(tmp_path)
-    theirs, info = getattr(transformers, "ConvNext" + suffix).from_pretrained(tmp_path, output_loading_info=True)
-    assert not info["missing_keys"] and not info["unexpected_keys"] and not info["mismatched_keys"]
-    assert theirs.config.out_features == ["stem", "stage2"]
-    assert_same_outputs(ours, theirs.eval(), pixel_values=pixels(*ODD), output_hidden_states=True)
+    check_transformers_loads_what_explorer_saves(CONVNEXT, suffix, tmp_path)
 
 
 def test_layer_scale_can_be_absent(tmp_path):
@@ -143,13 +106,9 @@ def test_layer_scale_can_be_absent(tmp_path):
 # --- the load report across heads --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("source", ["Model", "ForImageClassification", "Backbone"])
+@pytest.mark.parametrize("source", SUFFIXES)
 def test_load_report_across_heads_matches_transformers(source, tmp_path):
-    save_theirs(source, tmp_path, out_features=["stem", "stage2"])
-    for target in SUFFIXES:
-        ours = getattr(convnext, "ConvNext" + target).from_pretrained(tmp_path)
-        theirs = getattr(transformers, "ConvNext" + target)
-        assert our_loading_info(ours) == their_loading_info(theirs, tmp_path), (source, target)
+    check_load_report_across_heads(CONVNEXT, source, tmp_path)
 
 
 def test_base_checkpoint_into_backbone(tmp_path):
@@ -174,30 +133,9 @@ def test_classification_checkpoint_into_backbone(tmp_path):
 # --- the backbone ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("selection", [
-    {},
-    {"out_features": ["stem"]},
-    {"out_features": ["stage1"]},
-    {"out_features": ["stem", "stage1", "stage2"]},
-    {"out_indices": [0, 2]},
-    {"out_indices": [-1]},
-    {"out_features": ["stage1", "stage2"], "out_indices": [1, 2]},
-], ids=["default", "stem", "stage1", "all", "indices-0-2", "indices-last", "both"])
+@pytest.mark.parametrize("selection", BACKBONE_SELECTIONS.values(), ids=BACKBONE_SELECTIONS.keys())
 def test_backbone_feature_maps(selection, tmp_path):
-    theirs = save_theirs("Backbone", tmp_path, **selection)
-    ours = convnext.ConvNextBackbone.from_pretrained(tmp_path)
-    assert ours.load_report.is_clean
-    assert ours.stage_names == theirs.stage_names == STAGES
-    assert ours.out_features == theirs.out_features
-    assert ours.out_indices == [index % len(STAGES) for index in theirs.out_indices]  # explorer stores -1 as 2
-    assert ours.channels == theirs.channels
-    assert ours.num_features == theirs.num_features
-    assert ours.out_feature_channels == theirs.out_feature_channels
-    expected = run(theirs, pixel_values=pixels(*ODD))
-    assert len(expected.feature_maps) == len(ours.out_features)
-    assert [m.shape[1] for m in run(ours, pixel_values=pixels(*ODD)).feature_maps] == ours.channels
-    assert_same_outputs(ours, theirs, pixel_values=pixels(*ODD), output_hidden_states=True)
-    assert_same_outputs(ours, theirs, pixel_values=pixels(31, 45))
+    check_backbone_feature_maps(CONVNEXT, selection, tmp_path)
 
 
 def test_backbone_selection_on_loading(tmp_path):
@@ -276,25 +214,12 @@ def test_wrong_number_of_channels_is_refused(tmp_path):
 
 
 def test_config_defaults_are_transformers():
-    ours, theirs = convnext.ConvNextConfig().to_dict(), transformers.ConvNextConfig().to_dict()
-    for name in ("transformers_version", "_name_or_path"):
-        ours.pop(name, None), theirs.pop(name, None)
-    assert ours == theirs
+    check_config_defaults(CONVNEXT)
 
 
 def test_config_round_trip_and_stage_names(tmp_path):
-    theirs = their_config(out_features=["stem", "stage1"])
-    theirs.save_pretrained(tmp_path)
-    ours = convnext.ConvNextConfig.from_pretrained(tmp_path)
-    assert ours.stage_names == theirs.stage_names == STAGES
-    assert ours.out_features == theirs.out_features and ours.out_indices == list(theirs.out_indices)
+    ours, theirs = check_config_round_trip(CONVNEXT, tmp_path, out_features=["stem", "stage1"])
     assert ours.num_hidden_layers == theirs.num_hidden_layers == 2  # attribute_map
-    ours.save_pretrained(tmp_path / "again")
-    again = transformers.ConvNextConfig.from_pretrained(tmp_path / "again").to_dict()
-    expected = theirs.to_dict()
-    for name in ("_name_or_path", "transformers_version"):
-        again.pop(name), expected.pop(name)
-    assert again == expected
 
 
 @pytest.mark.parametrize("overrides, field", [

@@ -5,15 +5,9 @@ feature maps for several stage choices, initialisation, and the config."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import pytest
 import torch
 import transformers
-
-from explorer import AutoBackbone, AutoModel, AutoModelForImageClassification, errors
-from explorer.models import resnet
 from parity import (
     assert_outputs_equal,
     assert_same_outputs,
@@ -22,12 +16,29 @@ from parity import (
     run,
     their_loading_info,
 )
+from stage_checks import (
+    AUTO_CLASSES,
+    BACKBONE_SELECTIONS,
+    LOSSES,
+    ODD,
+    SUFFIXES,
+    Arch,
+    check_auto_class,
+    check_backbone_feature_maps,
+    check_config_defaults,
+    check_config_round_trip,
+    check_forward,
+    check_load_report_across_heads,
+    check_loss,
+    check_output_hidden_states_from_the_config,
+    check_transformers_loads_what_explorer_saves,
+)
+
+from explorer import AutoBackbone, AutoModelForImageClassification, errors
+from explorer.models import resnet
 
 TINY = {"embedding_size": 8, "hidden_sizes": [8, 16], "depths": [1, 1], "num_labels": 3}
-SUFFIXES = ("Model", "ForImageClassification", "Backbone")
 LAYER_TYPES = ("basic", "bottleneck")
-STAGES = ["stem", "stage1", "stage2"]
-ODD = (36, 28)  # an image size that is not a multiple of 32
 # the downsampling options, each with the layer type it acts on
 VARIANTS = {
     "basic": {"layer_type": "basic"},
@@ -57,21 +68,8 @@ def randomize(model: torch.nn.Module, seed: int = 0) -> None:
                 module.bias.add_(0.1 * torch.randn(module.bias.shape, generator=generator))
 
 
-def their_config(**overrides: Any) -> transformers.ResNetConfig:
-    return transformers.ResNetConfig(**{**TINY, **overrides})
-
-
-def our_config(**overrides: Any) -> resnet.ResNetConfig:
-    return resnet.ResNetConfig(**{**TINY, **overrides})
-
-
-def save_theirs(suffix: str, folder: Path, seed: int = 0, **overrides: Any) -> torch.nn.Module:
-    """A seeded, randomised transformers model saved to ``folder``, in eval mode."""
-    torch.manual_seed(seed)
-    model = getattr(transformers, "ResNet" + suffix)(their_config(**overrides)).eval()
-    randomize(model, seed)
-    model.save_pretrained(folder)
-    return model
+RESNET = Arch("ResNet", resnet, TINY, randomize)
+save_theirs, our_config, their_config = RESNET.save_theirs, RESNET.our_config, RESNET.their_config
 
 
 # --- forward, both directions ------------------------------------------------------------------------------------
@@ -81,16 +79,7 @@ def save_theirs(suffix: str, folder: Path, seed: int = 0, **overrides: Any) -> t
 @pytest.mark.parametrize("suffix", SUFFIXES)
 @pytest.mark.parametrize("layer_type", LAYER_TYPES)
 def test_forward_matches_transformers(layer_type, suffix, hidden, tmp_path):
-    theirs = save_theirs(suffix, tmp_path, layer_type=layer_type, out_features=["stem", "stage2"])
-    ours = getattr(resnet, "ResNet" + suffix).from_pretrained(tmp_path)
-    assert ours.load_report.is_clean and not ours.training
-    inputs = {"pixel_values": pixels(*ODD), "output_hidden_states": hidden}
-    expected = run(theirs, **inputs)
-    if hidden:
-        assert len(expected["hidden_states"]) == len(STAGES)
-    else:
-        assert "hidden_states" not in expected
-    assert_same_outputs(ours, theirs, **inputs)
+    check_forward(RESNET, suffix, hidden, tmp_path, layer_type=layer_type, out_features=["stem", "stage2"])
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -121,49 +110,24 @@ def test_base_model_shapes(tmp_path):
 
 
 def test_output_hidden_states_from_the_config(tmp_path):
-    theirs = save_theirs("ForImageClassification", tmp_path)
-    theirs.config.output_hidden_states = True
-    ours = resnet.ResNetForImageClassification.from_pretrained(tmp_path, output_hidden_states=True)
-    outputs = run(ours, pixel_values=pixels(*ODD))
-    assert len(outputs.hidden_states) == len(STAGES)
-    assert_outputs_equal(outputs, run(theirs, pixel_values=pixels(*ODD)))
+    check_output_hidden_states_from_the_config(RESNET, tmp_path)
 
 
-@pytest.mark.parametrize("auto, suffix", [(AutoModel, "Model"), (AutoModelForImageClassification, "ForImageClassification"),
-                                          (AutoBackbone, "Backbone")])
+@pytest.mark.parametrize("auto, suffix", AUTO_CLASSES)
 def test_auto_classes(auto, suffix, tmp_path):
-    theirs = save_theirs(suffix, tmp_path)
-    ours = auto.from_pretrained(tmp_path)
-    assert type(ours) is getattr(resnet, "ResNet" + suffix) and ours.load_report.is_clean
-    assert_same_outputs(ours, theirs, pixel_values=pixels(*ODD), output_hidden_states=True)
+    check_auto_class(RESNET, auto, suffix, tmp_path)
 
 
-@pytest.mark.parametrize("problem, num_labels, labels", [
-    ("single_label_classification", 3, torch.tensor([2, 0])),
-    ("multi_label_classification", 3, torch.tensor([[1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])),
-    ("regression", 1, torch.tensor([0.5, -1.5])),
-])
+@pytest.mark.parametrize("problem, num_labels, labels", LOSSES)
 def test_loss_matches_transformers(problem, num_labels, labels, tmp_path):
-    theirs = save_theirs("ForImageClassification", tmp_path, num_labels=num_labels)
-    ours = resnet.ResNetForImageClassification.from_pretrained(tmp_path)
-    inputs = {"pixel_values": pixels(*ODD), "labels": labels}
-    assert run(theirs, **inputs).loss is not None
-    assert_same_outputs(ours, theirs, **inputs)
-    assert ours.config.problem_type == theirs.config.problem_type == problem
+    check_loss(RESNET, problem, num_labels, labels, tmp_path)
 
 
 @pytest.mark.parametrize("suffix", SUFFIXES)
 @pytest.mark.parametrize("layer_type", LAYER_TYPES)
 def test_transformers_loads_what_explorer_saves(layer_type, suffix, tmp_path):
-    torch.manual_seed(0)
-    config = our_config(layer_type=layer_type, out_features=["stem", "stage2"])
-    ours = getattr(resnet, "ResNet" + suffix).from_config(config)
-    randomize(ours)
-    ours.save_pretrained(tmp_path)
-    theirs, info = getattr(transformers, "ResNet" + suffix).from_pretrained(tmp_path, output_loading_info=True)
-    assert not info["missing_keys"] and not info["unexpected_keys"] and not info["mismatched_keys"]
-    assert theirs.config.layer_type == layer_type and theirs.config.out_features == ["stem", "stage2"]
-    assert_same_outputs(ours, theirs.eval(), pixel_values=pixels(*ODD), output_hidden_states=True)
+    theirs = check_transformers_loads_what_explorer_saves(RESNET, suffix, tmp_path, layer_type=layer_type)
+    assert theirs.config.layer_type == layer_type
 
 
 # --- the load report across heads --------------------------------------------------------------------------------
@@ -171,11 +135,7 @@ def test_transformers_loads_what_explorer_saves(layer_type, suffix, tmp_path):
 
 @pytest.mark.parametrize("source", SUFFIXES)
 def test_load_report_across_heads_matches_transformers(source, tmp_path):
-    save_theirs(source, tmp_path, out_features=["stem", "stage2"])
-    for target in SUFFIXES:
-        ours = getattr(resnet, "ResNet" + target).from_pretrained(tmp_path)
-        theirs = getattr(transformers, "ResNet" + target)
-        assert our_loading_info(ours) == their_loading_info(theirs, tmp_path), (source, target)
+    check_load_report_across_heads(RESNET, source, tmp_path)
 
 
 @pytest.mark.parametrize("source", ["Model", "ForImageClassification"])
@@ -203,31 +163,10 @@ def test_base_checkpoint_into_classifier(tmp_path):
 # --- the backbone ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("selection", [
-    {},
-    {"out_features": ["stem"]},
-    {"out_features": ["stage1"]},
-    {"out_features": ["stem", "stage1", "stage2"]},
-    {"out_indices": [0, 2]},
-    {"out_indices": [-1]},
-    {"out_features": ["stage1", "stage2"], "out_indices": [1, 2]},
-], ids=["default", "stem", "stage1", "all", "indices-0-2", "indices-last", "both"])
+@pytest.mark.parametrize("selection", BACKBONE_SELECTIONS.values(), ids=BACKBONE_SELECTIONS.keys())
 @pytest.mark.parametrize("layer_type", LAYER_TYPES)
 def test_backbone_feature_maps(layer_type, selection, tmp_path):
-    theirs = save_theirs("Backbone", tmp_path, layer_type=layer_type, **selection)
-    ours = resnet.ResNetBackbone.from_pretrained(tmp_path)
-    assert ours.load_report.is_clean
-    assert ours.stage_names == theirs.stage_names == STAGES
-    assert ours.out_features == theirs.out_features
-    assert ours.out_indices == [index % len(STAGES) for index in theirs.out_indices]  # explorer stores -1 as 2
-    assert ours.channels == theirs.channels
-    assert ours.num_features == theirs.num_features
-    assert ours.out_feature_channels == theirs.out_feature_channels
-    feature_maps = run(ours, pixel_values=pixels(*ODD)).feature_maps
-    assert len(feature_maps) == len(ours.out_features)
-    assert [m.shape[1] for m in feature_maps] == ours.channels
-    assert_same_outputs(ours, theirs, pixel_values=pixels(*ODD), output_hidden_states=True)
-    assert_same_outputs(ours, theirs, pixel_values=pixels(31, 45))
+    check_backbone_feature_maps(RESNET, selection, tmp_path, layer_type=layer_type)
 
 
 # --- construction, initialisation, inputs ------------------------------------------------------------------------
@@ -298,25 +237,14 @@ def test_wrong_number_of_channels_is_refused(tmp_path):
 
 
 def test_config_defaults_are_transformers():
-    ours, theirs = resnet.ResNetConfig().to_dict(), transformers.ResNetConfig().to_dict()
-    for name in ("transformers_version", "_name_or_path"):
-        ours.pop(name, None), theirs.pop(name, None)
-    assert ours == theirs
+    check_config_defaults(RESNET)
 
 
 def test_config_round_trip_and_stage_names(tmp_path):
-    theirs = their_config(out_indices=[0, 1], layer_type="basic", downsample_in_first_stage=True)
-    theirs.save_pretrained(tmp_path)
-    ours = resnet.ResNetConfig.from_pretrained(tmp_path)
-    assert ours.stage_names == theirs.stage_names == STAGES
-    assert ours.out_features == theirs.out_features == ["stem", "stage1"]
+    ours, _ = check_config_round_trip(RESNET, tmp_path, out_indices=[0, 1], layer_type="basic",
+                                      downsample_in_first_stage=True)
+    assert ours.out_features == ["stem", "stage1"]
     assert ours.layer_type == "basic" and ours.downsample_in_first_stage is True
-    ours.save_pretrained(tmp_path / "again")
-    again = transformers.ResNetConfig.from_pretrained(tmp_path / "again").to_dict()
-    expected = theirs.to_dict()
-    for name in ("_name_or_path", "transformers_version"):
-        again.pop(name), expected.pop(name)
-    assert again == expected
 
 
 @pytest.mark.parametrize("overrides, field", [
