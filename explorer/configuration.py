@@ -19,6 +19,8 @@ from .trace import ResolutionTrace
 
 CONFIG_NAME = "config.json"
 
+MAX_LABELS = 1 << 20  # ImageNet-22k has 21,841: a million labels is beyond any real classifier
+
 FLAGS = ("output_hidden_states", "output_attentions", "return_dict", "is_encoder_decoder")
 
 PROBLEM_TYPES = ("regression", "single_label_classification", "multi_label_classification")
@@ -77,6 +79,7 @@ class PretrainedConfig:
         num_labels = kwargs.pop("num_labels", None)
         self._name_or_path = str(kwargs.pop("name_or_path", kwargs.pop("_name_or_path", "")))
         for name, value in kwargs.items():
+            check_field_name(type(self), name)
             setattr(self, name, value)
         if self.dtype is None and torch_dtype is not None:
             self.dtype = torch_dtype
@@ -126,8 +129,10 @@ class PretrainedConfig:
 
     @num_labels.setter
     def num_labels(self, count: int) -> None:
-        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
-            raise errors.ConfigValueError(f"num_labels must be a non-negative integer, got {count!r}.")
+        if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= MAX_LABELS:
+            raise errors.ConfigValueError(
+                f"num_labels must be a whole number from 0 to {MAX_LABELS:,}, got {count!r}."
+            )
         if self.id2label is None or len(self.id2label) != count:
             self.id2label = {index: f"LABEL_{index}" for index in range(count)}
             self.label2id = {name: index for index, name in self.id2label.items()}
@@ -156,9 +161,10 @@ class PretrainedConfig:
         for name, limit in self.size_limits.items():
             if name in self.__dict__:
                 check_size(name, self.__dict__[name], limit)
+        defaults = self.default_values()
         for name, value in self.__dict__.items():
-            if name.endswith(("dropout", "dropout_prob")) and value is not None:
-                check_probability(name, value)
+            if name.endswith(("dropout", "dropout_prob")) and (value is not None or defaults.get(name) is not None):
+                check_probability(name, value)  # None only where the class itself defaults to None
             elif name.endswith(("_eps", "_epsilon")) or name in ("initializer_range", "chunk_size_feed_forward"):
                 check_non_negative(name, value)
             elif name.endswith("_token_id"):
@@ -307,6 +313,18 @@ def check_size(name: str, value: Any, limit: int) -> None:
     if not 1 <= value <= limit:
         raise errors.ConfigValueError(
             f"{name}={value} is out of range: it must be between 1 and {limit}. Fix config.json or the override."
+        )
+
+
+def check_field_name(cls: type, name: str) -> None:
+    """A key of config.json becomes an attribute: it must not replace a method, a read-only property or
+    Python's own machinery (``__class__``, ``__dict__``)."""
+    attribute = getattr(cls, name, None)
+    read_only = isinstance(attribute, property) and attribute.fset is None
+    if name.startswith("__") or read_only or (callable(attribute) and not isinstance(attribute, type)):
+        raise errors.ConfigValueError(
+            f"{name!r} cannot be a configuration field: it is a name of {cls.__name__} itself. Remove it from "
+            "config.json."
         )
 
 

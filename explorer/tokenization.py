@@ -51,6 +51,7 @@ SIDES = ("right", "left")
 _NOT_SETTINGS = frozenset({
     "tokenizer_class", "name_or_path", "init_inputs", "tokenizer_file", "vocab_file", "merges_file",
     "special_tokens_map_file", "is_local", "local_files_only", "files_loaded", "_commit_hash",
+    "vocab", "merges", "tokenizer_object",  # the model parts come from the vocabulary files, never from settings
 })
 # from_pretrained arguments of transformers that do not change the tokenizer (explorer never runs remote code)
 _LOADER_ONLY_KWARGS = ("trust_remote_code", "use_fast", "proxies", "code_revision", "_from_auto", "_from_pipeline")
@@ -266,7 +267,7 @@ class PreTrainedTokenizerFast:
         self.model_max_length = _max_length_setting(settings.pop("model_max_length", None))
         self.padding_side = _side(settings.pop("padding_side", "right"), "padding_side")
         self.truncation_side = _side(settings.pop("truncation_side", "right"), "truncation_side")
-        self.model_input_names = list(settings.pop("model_input_names", self.model_input_names))
+        self.model_input_names = _input_names(settings.pop("model_input_names", self.model_input_names))
         self.clean_up_tokenization_spaces = bool(settings.pop("clean_up_tokenization_spaces", False))
         self.split_special_tokens = bool(settings.pop("split_special_tokens", False))
         for key, default in self.backend_settings.items():
@@ -1032,6 +1033,11 @@ def _read_settings(
         settings["extra_special_tokens"] = settings.pop("additional_special_tokens")
     if isinstance(settings.get("extra_special_tokens"), Mapping):  # v5's named extras: kept as unnamed ones
         settings["extra_special_tokens"] = list(settings["extra_special_tokens"].values())
+    if not isinstance(settings.get("extra_special_tokens") or [], (list, tuple)):
+        raise errors.ConfigValueError(
+            f"{config_name}: extra_special_tokens (additional_special_tokens) must be a list of tokens, not "
+            f"{settings['extra_special_tokens']!r}."
+        )
     if "added_tokens_decoder" in settings:
         added = _parse_added_tokens_decoder(settings.pop("added_tokens_decoder"), config_name)
     else:
@@ -1265,6 +1271,12 @@ def _side(value: Any, name: str, error: type[errors.ExplorerError] = errors.Conf
     if value not in SIDES:
         raise error(f"{name} must be 'right' or 'left', not {value!r}.")
     return value
+
+
+def _input_names(value: Any) -> list[str]:
+    if not isinstance(value, (list, tuple)) or not all(isinstance(name, str) for name in value):
+        raise errors.ConfigValueError(f"model_input_names must be a list of names, not {value!r}.")
+    return list(value)
 
 
 def _max_length_setting(value: Any) -> int:

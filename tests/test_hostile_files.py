@@ -222,6 +222,11 @@ WRONG_TYPES = {  # config.json of the tiny BERT with one field changed: (field, 
     "output_attentions a string": ("output_attentions", "yes"),
     "chunk_size_feed_forward negative": ("chunk_size_feed_forward", -1),
     "problem_type unknown": ("problem_type", "guessing"),
+    "a dropout null where the class has a number": ("hidden_dropout_prob", None),
+    "num_labels 10^12 (a dict of 10^12 labels)": ("num_labels", 10**12),
+    "a key naming Python's machinery": ("__class__", "x"),
+    "a key replacing a method": ("to_dict", 1),
+    "a key replacing a read-only property": ("resolution_trace", 1),
 }
 
 
@@ -318,6 +323,8 @@ BAD_TOKENIZER_SETTINGS = {  # file, content, what the message names
     "a JSON list": ("tokenizer_config.json", [1], "tokenizer_config.json"),
     "special_tokens_map of numbers": ("special_tokens_map.json", {"pad_token": [1]}, "pad_token"),
     "vocab.txt not UTF-8": ("vocab.txt", b"\xff\xfe" * 50, "vocab.txt"),
+    "model_input_names null": ("tokenizer_config.json", {"model_input_names": None}, "model_input_names"),
+    "special tokens a boolean": ("tokenizer_config.json", {"additional_special_tokens": True}, "special_tokens"),
 }
 
 
@@ -331,6 +338,11 @@ def test_tokenizer_settings_of_the_wrong_type_name_the_field(minilm_path, tmp_pa
         (folder / "special_tokens_map.json").unlink()
     error = refused(lambda: AutoTokenizer.from_pretrained(folder)("hello"), errors.ExplorerError)
     assert isinstance(error, (errors.ConfigValueError, errors.MalformedFileError)) and field in str(error)
+
+
+def test_vocabulary_keys_in_the_settings_are_not_taken_for_the_vocabulary(minilm_path, tmp_path):
+    folder = make(tmp_path, minilm_path, tokenizer_config__json={"vocab": None, "merges": 5, "do_lower_case": True})
+    assert AutoTokenizer.from_pretrained(folder)("hello")["input_ids"] == [101, 7592, 102]
 
 
 def test_custom_tokenizer_code_is_never_imported(minilm_path, tmp_path):
@@ -356,6 +368,10 @@ ABSURD_PREPROCESSING = {  # preprocessor_config.json, the field named, how it is
                            AutoImageProcessor),
     "rescale_factor a string": ({"image_processor_type": "ViTImageProcessor", "rescale_factor": "x"},
                                 "rescale_factor", AutoImageProcessor),
+    "rescale_factor 10^40 (float32 overflow)": ({"image_processor_type": "ViTImageProcessor", "rescale_factor": 1e40},
+                                                "rescale_factor", AutoImageProcessor),
+    "image_mean NaN": ({"image_processor_type": "ViTImageProcessor", "image_mean": [float("nan")] * 3},
+                       "image_mean", AutoImageProcessor),
     "resample 99": ({"image_processor_type": "ViTImageProcessor", "resample": 99}, "resample", AutoImageProcessor),
     "crop_pct negative": ({"image_processor_type": "ConvNextImageProcessor", "crop_pct": -1}, "crop_pct",
                           AutoImageProcessor),

@@ -492,6 +492,16 @@ def _value_table(unscale: bool, rescale_factor: float | None, mean: tuple[float,
     return table
 
 
+def _float32(value: Any) -> bool:
+    """A number pixels can be computed with in float32: not a bool, not NaN, not beyond float32's range."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        return False
+    try:
+        return abs(float(value)) <= float(np.finfo(np.float32).max)
+    except OverflowError:  # an int beyond any float
+        return False
+
+
 def _three(values: Any, name: str) -> tuple[float, ...]:
     """image_mean / image_std as three floats (a single number is used for every channel)."""
     if isinstance(values, (int, float, np.number)) and not isinstance(values, bool):
@@ -624,14 +634,14 @@ class BaseImageProcessor(Preprocessor):
             if calling:  # a config with another number of values still loads, to be looked at
                 values = _three(values, key)
             numbers = values if isinstance(values, (list, tuple, np.ndarray)) else [values]
-            if not all(isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in numbers):
+            if not all(_float32(v) for v in numbers):
                 raise errors.ConfigValueError(
                     f"{key}={options[key]!r}: give one number or three (one per RGB channel)."
                 )
             if key == "image_std" and any(v == 0 for v in numbers):
                 raise errors.ConfigValueError(f"image_std={options[key]!r} has a zero: it divides the pixels.")
         factor = options.get("rescale_factor")
-        if factor is not None and (isinstance(factor, bool) or not isinstance(factor, (int, float, np.number))):
+        if factor is not None and not _float32(factor):
             raise errors.ConfigValueError(f"rescale_factor={factor!r} must be a number (transformers: 1/255).")
         _channel_format(options.get("data_format"), "data_format")
         _channel_format(options.get("input_data_format"), "input_data_format")
