@@ -67,6 +67,7 @@ class ExplorerApp(widgets.VBox):
         self.load_button.disabled = True
         self.state.status = "loading"
         self.message.value = ""
+        self.progress.clear_output()  # the previous load's download bars and load-report log lines
         try:
             with self.progress:
                 session = load_session(reference)

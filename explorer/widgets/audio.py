@@ -4,14 +4,12 @@ the extracted features (input_values, or the log-mel spectrogram) as pictures, a
 from __future__ import annotations
 
 import io
-from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
 
 from ..samples import CLIP
-from .base import Panel, guarded
-from .image import uploaded_file
+from .base import Panel
 from .render.audio import render_audio
 from .render.html import esc, note
 from .session import Session
@@ -36,25 +34,8 @@ class AudioPanel(Panel):
     name = "audio"
 
     def controls(self) -> list[widgets.Widget]:
-        self.sample = widgets.Button(description=self.labels["use_sample"], icon="music")
-        self.upload = widgets.FileUpload(accept="audio/*,.wav,.flac,.ogg", multiple=False,
-                                         description=self.labels["upload"])
-        self.source = widgets.HTML()
         self.player = widgets.Audio(format="wav", autoplay=False, loop=False)
-        self.sample.on_click(self.use_sample)
-        self.upload.observe(self.use_upload, "value")
-        self.state.observe(self.refresh, "audio")
-        return [widgets.HBox([self.sample, self.upload, self.source]), self.player]
-
-    @guarded
-    def use_sample(self, _: Any = None) -> None:
-        self.state.audio = (CLIP.name, CLIP.read_bytes())
-
-    @guarded
-    def use_upload(self, _: Any = None) -> None:
-        uploaded = uploaded_file(self.upload)
-        if uploaded is not None:
-            self.state.audio = uploaded
+        return [self.input_row("audio", CLIP, accept="audio/*,.wav,.flac,.ogg", icon="music"), self.player]
 
     def applies_to(self, session: Session) -> bool:
         return self.has(session, "feature_extractor")
@@ -63,8 +44,8 @@ class AudioPanel(Panel):
         if self.show_part_error(session, "feature_extractor"):
             return
         extractor = session.get("feature_extractor")
-        name, data = self.state.audio
-        self.source.value = note(f"{self.labels['input']}: {name}")
+        self.show_input_name()
+        data = self.state.audio[1]
         rate = extractor.sampling_rate
         waveform = read_clip(data, rate)
         features = extractor(waveform, sampling_rate=rate, return_tensors="np")

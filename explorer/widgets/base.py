@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
 import traitlets
 
 from ..samples import CLIP, PHOTO, SENTENCE
-from .render.html import error_box, esc
+from .render.html import error_box, esc, note
 from .session import Session, describe_error
 
 
@@ -83,6 +84,31 @@ class Panel:
 
     def show_error(self, error: BaseException) -> None:
         self.output.value = error_box(self.labels["panel_failed"], describe_error(error))
+
+    def input_row(self, trait: str, sample: Path, accept: str, icon: str) -> widgets.HBox:
+        """The sample button, an upload, and the name of the input in use; both set the state's ``trait`` to
+        (name, bytes), which the panels showing that input observe."""
+        self.input_trait, self.sample_path = trait, sample
+        self.sample = widgets.Button(description=self.labels["use_sample"], icon=icon)
+        self.upload = widgets.FileUpload(accept=accept, multiple=False, description=self.labels["upload"])
+        self.source = widgets.HTML()
+        self.sample.on_click(self.use_sample)
+        self.upload.observe(self.use_upload, "value")
+        self.state.observe(self.refresh, trait)
+        return widgets.HBox([self.sample, self.upload, self.source])
+
+    @guarded
+    def use_sample(self, _: Any = None) -> None:
+        self.state.set_trait(self.input_trait, (self.sample_path.name, self.sample_path.read_bytes()))
+
+    @guarded
+    def use_upload(self, _: Any = None) -> None:
+        if self.upload.value:
+            item = self.upload.value[-1]
+            self.state.set_trait(self.input_trait, (item["name"], bytes(item["content"])))
+
+    def show_input_name(self) -> None:
+        self.source.value = note(f"{self.labels['input']}: {getattr(self.state, self.input_trait)[0]}")
 
     @staticmethod
     def has(session: Session, *names: str) -> bool:

@@ -4,24 +4,15 @@ pixel_values turned back into a picture beside the original, with shape, dtype, 
 from __future__ import annotations
 
 import io
-from typing import Any
 
 import ipywidgets as widgets
 from PIL import Image
 
 from ..samples import PHOTO
-from .base import Panel, guarded
+from .base import Panel
 from .render.html import esc, note
 from .render.images import render_image
 from .session import Session
-
-
-def uploaded_file(upload: widgets.FileUpload) -> tuple[str, bytes] | None:
-    """(name, bytes) of the last file a FileUpload received, or None."""
-    if not upload.value:
-        return None
-    item = upload.value[-1]
-    return item["name"], bytes(item["content"])
 
 
 def open_image(name: str, data: bytes) -> Image.Image:
@@ -42,23 +33,7 @@ class ImagePanel(Panel):
     name = "image"
 
     def controls(self) -> list[widgets.Widget]:
-        self.sample = widgets.Button(description=self.labels["use_sample"], icon="image")
-        self.upload = widgets.FileUpload(accept="image/*", multiple=False, description=self.labels["upload"])
-        self.source = widgets.HTML()
-        self.sample.on_click(self.use_sample)
-        self.upload.observe(self.use_upload, "value")
-        self.state.observe(self.refresh, "image")
-        return [widgets.HBox([self.sample, self.upload, self.source])]
-
-    @guarded
-    def use_sample(self, _: Any = None) -> None:
-        self.state.image = (PHOTO.name, PHOTO.read_bytes())
-
-    @guarded
-    def use_upload(self, _: Any = None) -> None:
-        uploaded = uploaded_file(self.upload)
-        if uploaded is not None:
-            self.state.image = uploaded
+        return [self.input_row("image", PHOTO, accept="image/*", icon="image")]
 
     def applies_to(self, session: Session) -> bool:
         return self.has(session, "image_processor")
@@ -67,8 +42,8 @@ class ImagePanel(Panel):
         if self.show_part_error(session, "image_processor"):
             return
         processor = session.get("image_processor")
+        self.show_input_name()
         name, data = self.state.image
-        self.source.value = note(f"{self.labels['input']}: {name}")
         original = open_image(name, data)
         pixel_values = processor(original, return_tensors="pt")["pixel_values"]
         self.output.value = note(esc(type(processor).__name__)) + render_image(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import uuid
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,8 @@ import explorer
 from explorer.samples import SENTENCE
 
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json")
-BERT = dict(vocab_size=30522, hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32,
-            max_position_embeddings=512)
+BERT = {"vocab_size": 30522, "hidden_size": 16, "num_hidden_layers": 2, "num_attention_heads": 2,
+        "intermediate_size": 32, "max_position_embeddings": 512}
 
 
 def save_model(model_class: str, config: object, folder: Path) -> Path:
@@ -81,10 +82,10 @@ def app():
 class RecordingComm:
     """What ipywidgets' own tests use in place of a kernel's comm: it keeps every message a widget sends."""
 
-    comm_id = "explorer-test"
     kernel = "a kernel"  # truthy: widgets send their state changes
 
     def __init__(self, *args, **kwargs) -> None:
+        self.comm_id = uuid.uuid4().hex  # widgets are registered by it
         self.messages: list[dict] = []
 
     def open(self, *args, **kwargs) -> None:

@@ -5,11 +5,9 @@ end through a recording comm."""
 from __future__ import annotations
 
 import pytest
+from conftest import sent_values
 
 from explorer.widgets import ExplorerApp, explore
-from explorer.widgets.i18n import EN
-
-from conftest import sent_values
 
 PANELS = ("resolution", "text", "image", "audio", "outputs", "backbone")
 

@@ -7,7 +7,6 @@ import io
 import numpy as np
 import pytest
 import soundfile
-
 from test_image_panel import upload
 
 

@@ -37,7 +37,7 @@ def test_token_chips_carry_ids_and_mark_special_tokens(tokenizer):
     assert row.tokens == ["[CLS]", "a", "ho", "##bb", "##it", "[SEP]"]
     assert html.count('class="explorer-token-chip') == 6
     assert html.count('class="explorer-token-chip special"') == 2
-    assert "##bb<sub>%d</sub>" % tokenizer.convert_tokens_to_ids("##bb") in html
+    assert f"##bb<sub>{tokenizer.convert_tokens_to_ids('##bb')}</sub>" in html
 
 
 def test_the_source_is_highlighted_by_offsets_in_the_chips_colours(tokenizer):

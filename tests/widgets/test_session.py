@@ -32,7 +32,7 @@ def test_one_checkpoint_one_trace_for_every_auto_class(checkpoints):
 
 def test_parameter_counts_cover_the_model(checkpoints):
     model = load_session(str(checkpoints["sentiment"])).get("model")
-    rows = dict((name.strip(), count) for name, count in parameter_counts(model))
+    rows = {name.strip(): count for name, count in parameter_counts(model)}
     assert rows["BertForSequenceClassification"] == model.num_parameters()
     assert rows["bert"] + rows["classifier"] == model.num_parameters()
     assert rows["bert.embeddings"] + rows["bert.encoder"] + rows["bert.pooler"] == rows["bert"]

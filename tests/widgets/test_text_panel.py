@@ -23,7 +23,7 @@ def chips(html: str) -> list[str]:
 def value_rows(html: str) -> list[dict[str, list[int]]]:
     """Per sequence, the rows under the chips: input_ids, attention_mask, token_type_ids."""
     return [{line.split()[0]: [int(v) for v in line.split()[1:]] for line in block.splitlines()}
-            for block in re.findall(r'<pre class="explorer-row">(.*?)</pre>', html, re.S)]
+            for block in re.findall(r'<pre class="explorer-row">(.*?)</pre>', html, re.DOTALL)]
 
 
 def test_editing_the_text_updates_the_tokens_and_the_shared_state(text):

@@ -1,0 +1,201 @@
+"""Responsiveness of the explorer app (issue 4): three targets, measured without a browser.
+
+- text update: editing the text box re-tokenizes and re-renders the token panel; timed from setting the
+  Textarea's value to the end of the observers (tokenize, render the HTML, hand it to the comm), for a text
+  of 512 tokens (truncated to max_length=512), on the default checkpoint's tokenizer (bert-base-uncased's
+  WordPiece vocabulary). Target: within 50 ms.
+- switch: ``app.load(id)`` for each offline catalog checkpoint, coming from another one, until every panel
+  has rendered (loading is synchronous: when load returns, the panels are ready). Each id is loaded once
+  before timing (imports and the page cache are warm, as on a second visit). Target: within 2 s.
+- first render: in a fresh process with a kernel's packages imported (ipykernel, ipywidgets), the wall time of
+  ``from explorer import explore; app = explore()`` (the default checkpoint, every panel rendered) plus
+  serialising every widget's state as the front end receives it on display; once in a just-started kernel
+  (torch not yet imported: explore() imports it), once in one that has imported torch. Target: within 3 s of a
+  warm kernel.
+
+Widgets talk to a comm that JSON-encodes every message, as a kernel's does before sending it.
+
+    python bench/responsiveness.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+RESULTS = Path(__file__).parent / "results" / "responsiveness.md"
+TEXT_TARGET_MS, SWITCH_TARGET_S, FIRST_TARGET_S = 50.0, 2.0, 3.0
+WORDS = ["the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", "near", "old", "rivers", "and",
+         "quiet", "towns", "where", "people", "talk", "about", "work", "love", "and", "simpler", "places"]
+
+
+class SerializingComm:
+    """A comm that JSON-encodes what a widget sends (the kernel's cost before the socket), then drops it."""
+
+    kernel = "bench"
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.comm_id = uuid.uuid4().hex  # widgets are registered by it
+        self.sent_bytes = 0
+
+    def open(self, *args, **kwargs) -> None:
+        pass
+
+    def on_msg(self, *args, **kwargs) -> None:
+        pass
+
+    def send(self, data=None, buffers=None, **kwargs) -> None:
+        self.sent_bytes += len(json.dumps(data, default=str))
+
+    def close(self, *args, **kwargs) -> None:
+        pass
+
+
+def use_serializing_comm() -> None:
+    import comm
+
+    comm.create_comm = lambda **kwargs: SerializingComm()
+
+
+def text_of_tokens(tokenizer, count: int, variant: int) -> str:
+    """A text whose encoding (with [CLS] and [SEP]) has at least ``count`` tokens; variants differ in one word."""
+    words = [WORDS[(i + variant) % len(WORDS)] for i in range(count)]
+    text = " ".join(words)
+    assert len(tokenizer(text, verbose=False)["input_ids"]) >= count
+    return text
+
+
+def measure_text_update(app, repetitions: int) -> dict:
+    panel = app.panels["text"]
+    panel.truncation.value = True
+    panel.max_length.value = 512
+    tokenizer = app.state.session.get("tokenizer")
+    texts = [text_of_tokens(tokenizer, 512, variant) for variant in range(repetitions + 1)]
+    panel.text.value = texts[0]
+    times = []
+    for text in texts[1:]:
+        start = time.perf_counter()
+        panel.text.value = text
+        times.append((time.perf_counter() - start) * 1000)
+    chips = panel.output.value.count('class="explorer-token-chip')
+    assert chips == 512, chips
+    return {"times_ms": times, "tokens": chips, "html_kb": len(panel.output.value) / 1024}
+
+
+def measure_switches(app, ids: list[str], repetitions: int) -> dict[str, list[float]]:
+    for reference in ids:  # warm: imports, page cache
+        app.load(reference)
+    times: dict[str, list[float]] = {reference: [] for reference in ids}
+    for _ in range(repetitions):
+        for reference in ids:
+            start = time.perf_counter()
+            app.load(reference)
+            times[reference].append(time.perf_counter() - start)
+            assert app.state.status == "ready", (reference, app.message.value)
+    return times
+
+
+def first_render_child(with_torch: bool) -> None:
+    """In a fresh process: the kernel's packages are imported (a started kernel; with ``with_torch`` also torch,
+    as after any earlier torch cell), then explore() and the widget state the front end receives are timed."""
+    import ipykernel  # noqa: F401 - what a started kernel has imported
+    import ipywidgets
+
+    if with_torch:
+        import torch  # noqa: F401
+    use_serializing_comm()
+    start = time.perf_counter()
+    from explorer import explore
+
+    app = explore()
+    state = ipywidgets.Widget.get_manager_state()
+    payload = len(json.dumps(state, default=str))
+    elapsed = time.perf_counter() - start
+    print(json.dumps({"seconds": elapsed, "status": app.state.status, "state_kb": payload / 1024}))
+
+
+def measure_first_render(repetitions: int, with_torch: bool) -> list[dict]:
+    runs = []
+    flags = ["--first-render-child"] + (["--with-torch"] if with_torch else [])
+    for _ in range(repetitions):
+        done = subprocess.run([sys.executable, __file__, *flags], capture_output=True, text=True, check=True,
+                              env={**os.environ, "HF_HUB_OFFLINE": "1"})
+        run = json.loads(done.stdout.strip().splitlines()[-1])
+        assert run["status"] == "ready", run
+        runs.append(run)
+    return runs
+
+
+def cell(values: list[float], unit: str, scale: float = 1.0) -> str:
+    values = [v * scale for v in values]
+    return f"{statistics.median(values):.{1 if unit == 'ms' else 2}f} {unit} ({min(values):.{1 if unit == 'ms' else 2}f}–" \
+           f"{max(values):.{1 if unit == 'ms' else 2}f})"
+
+
+def report(text: dict, switches: dict[str, list[float]], first: dict[str, list[dict]], quick: bool,
+           threads: int) -> str:
+    load = os.getloadavg()[0]
+    header = (f"{datetime.date.today()} · `python bench/responsiveness.py{' --quick' if quick else ''}` · "
+              f"nproc {os.cpu_count()}, {platform.machine()}, Python {platform.python_version()}, torch threads "
+              f"{threads} · 1-min load average {load:.2f} at the end")
+    rows = ["| measurement | median (range) | target | met? |", "|---|---|---|---|"]
+    median_text = statistics.median(text["times_ms"])
+    rows.append(f"| text update, {text['tokens']} tokens ({len(text['times_ms'])} edits, {text['html_kb']:.0f} KB of "
+                f"HTML) | {cell(text['times_ms'], 'ms')} | <= {TEXT_TARGET_MS:.0f} ms | "
+                f"{'yes' if median_text <= TEXT_TARGET_MS else 'NO'} |")
+    for reference, times in switches.items():
+        rows.append(f"| switch to `{reference}` | {cell(times, 's')} | <= {SWITCH_TARGET_S:.0f} s | "
+                    f"{'yes' if statistics.median(times) <= SWITCH_TARGET_S else 'NO'} |")
+    for label, runs in first.items():
+        seconds = [run["seconds"] for run in runs]
+        rows.append(f"| first render of `explore()`, {label} ({runs[0]['state_kb']:.0f} KB of widget state) | "
+                    f"{cell(seconds, 's')} | <= {FIRST_TARGET_S:.0f} s | "
+                    f"{'yes' if statistics.median(seconds) <= FIRST_TARGET_S else 'NO'} |")
+    met = sum(row.endswith("| yes |") for row in rows)
+    return f"{header}\n\n" + "\n".join(rows) + f"\n\nReached: {met} of {len(rows) - 2} targets.\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--first-render-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--with-torch", action="store_true", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.first_render_child:
+        first_render_child(options.with_torch)
+        return
+    import torch
+
+    threads = 1
+    torch.set_num_threads(threads)
+    use_serializing_comm()
+    from explorer import catalog
+    from explorer.widgets import ExplorerApp
+
+    app = ExplorerApp()
+    app.load(catalog.default_reference())
+    text = measure_text_update(app, 5 if options.quick else 30)
+    ids = [entry.id for entry in catalog.available() if "document" not in entry.modalities]
+    switches = measure_switches(app, ids, 1 if options.quick else 3)
+    repetitions = 1 if options.quick else 5
+    first = {"fresh kernel": measure_first_render(repetitions, with_torch=False),
+             "kernel that has imported torch": measure_first_render(repetitions, with_torch=True)}
+    result = report(text, switches, first, options.quick, threads)
+    print(result)
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(result)
+
+
+if __name__ == "__main__":
+    main()
