@@ -12,6 +12,18 @@ An id that only the catalog has (``explorer-catalog/...``) always resolves to it
 checkpoint is used only when the Hub's own files cannot be had: offline (``HF_HUB_OFFLINE=1`` or
 ``local_files_only``) with nothing in the Hugging Face cache. Online, the same id downloads the real files.
 Either way the folder is then read like any local folder, and the resolution trace says which it was.
+
+``python -m explorer.catalog.make_catalog`` writes everything (see that module; ``copies.py`` holds the Hub
+copies' files, ``training.py`` the offline data and training loops). Checkpoints the tutorial names whose
+files cannot be reproduced offline are not offered (offline they raise the usual cache-miss error):
+
+- ``openai/clip-vit-base-patch32``: not offered: CLIP's 49,408-token BPE vocabulary and merges are not on
+  this machine (``explorer-catalog/clip-tiny`` shows CLIP instead, with its own small vocabulary);
+- ``nlptown/bert-base-multilingual-uncased-sentiment``: not offered: multilingual BERT's 105,879-token
+  vocabulary is not on this machine, so its tokenisation could not be exact;
+- ``roberta-base``: not offered: RoBERTa's 50,265-token byte-level BPE is not on this machine
+  (``explorer-catalog/roberta-tiny`` has its own);
+- ``xlm-roberta-base``: not offered: its SentencePiece model is not on this machine.
 """
 
 from __future__ import annotations
