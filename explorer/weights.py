@@ -285,6 +285,8 @@ def check_fits_in_memory(model: PreTrainedModel) -> None:
         memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (AttributeError, ValueError, OSError):  # no sysconf (Windows): nothing to compare with
         return
+    if memory <= 0:  # sysconf's "unknown"
+        return
     needed = sum(t.numel() * t.element_size() for t in [*model.parameters(), *model.buffers()])
     if needed > memory:
         raise errors.ConfigValueError(
