@@ -1,0 +1,54 @@
+"""The explorer notebook in a real browser: JupyterLab runs notebooks/00-explorer.ipynb, a person types catalog
+checkpoint ids into the checkpoint box and presses Enter, and the panels draw token chips, the processed image
+and the feature-map grid. Screenshots are kept in tests/browser/artifacts/."""
+
+from __future__ import annotations
+
+from lab_page import ARTIFACTS, open_notebook, run_all_cells
+from playwright.sync_api import Page, expect
+
+NOTEBOOK = "00-explorer.ipynb"
+LOAD_MS = 120_000
+TEXT_CHECKPOINT = "explorer-catalog/distilbert-sentiment"
+VISION_CHECKPOINT = "explorer-catalog/convnext-digits"  # a backbone: its stages give the feature-map grid
+
+
+def load_checkpoint(page: Page, checkpoint: str) -> None:
+    """Type ``checkpoint`` into the checkpoint box, press Enter, wait until the resolution panel shows it and
+    the app is no longer busy."""
+    box = page.locator(".explorer-checkpoint input")
+    box.fill(checkpoint)
+    box.press("Enter")
+    expect(page.locator(".explorer-panel-resolution")).to_contain_text(f"{checkpoint} ->", timeout=LOAD_MS)
+    expect(page.locator(".explorer-busy:visible")).to_have_count(0, timeout=LOAD_MS)
+
+
+def screenshot_panel(page: Page, name: str, file_name: str) -> None:
+    page.locator(f".explorer-panel-{name}").screenshot(path=str(ARTIFACTS / file_name))
+
+
+def test_explorer_notebook_shows_tokens_image_and_feature_maps(lab_server, page):
+    open_notebook(page, lab_server.url, lab_server.token, NOTEBOOK)
+    run_all_cells(page, NOTEBOOK)
+    expect(page.locator(".explorer-checkpoint input")).to_be_visible(timeout=LOAD_MS)
+
+    load_checkpoint(page, TEXT_CHECKPOINT)
+    chips = page.locator(".explorer-panel-text .explorer-token-chip")
+    expect(chips.first).to_be_visible(timeout=LOAD_MS)
+    assert chips.count() >= 3, f"{TEXT_CHECKPOINT}: only {chips.count()} token chips"
+    screenshot_panel(page, "text", "explorer-tokens.png")
+
+    load_checkpoint(page, VISION_CHECKPOINT)
+    image = page.locator(".explorer-panel-image .explorer-pixel-image")
+    expect(image.first).to_be_visible(timeout=LOAD_MS)
+    assert image.first.bounding_box()["width"] > 20, "the processed image has no size"
+    grid = page.locator(".explorer-panel-backbone .explorer-feature-grid")
+    expect(grid.first).to_be_visible(timeout=LOAD_MS)
+    screenshot_panel(page, "image", "explorer-image.png")
+    screenshot_panel(page, "backbone", "explorer-feature-maps.png")
+    page.screenshot(path=str(ARTIFACTS / "explorer-page.png"))
+
+    errors = page.locator(".explorer-error:visible")
+    assert errors.count() == 0, f"a panel failed: {errors.all_inner_texts()}"
+    tracebacks = page.locator(".jp-OutputArea-output:has-text('Traceback')")
+    assert tracebacks.count() == 0, f"a widget callback raised: {tracebacks.all_inner_texts()}"
