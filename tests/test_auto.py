@@ -91,10 +91,11 @@ def test_hub_id_through_the_cache_offline(minilm_path, hf_cache, no_network):
 
 
 def test_offline_without_cache_is_a_clear_error(hf_cache, no_network):
-    with pytest.raises(errors.OfflineCacheMissError, match="bert-base-uncased"):
-        AutoModel.from_pretrained("bert-base-uncased", cache_dir=hf_cache)
+    """An id neither in the cache nor in explorer's offline catalog (which has bert-base-uncased)."""
+    with pytest.raises(errors.OfflineCacheMissError, match="google-bert/bert-large-uncased"):
+        AutoModel.from_pretrained("google-bert/bert-large-uncased", cache_dir=hf_cache)
     with pytest.raises(errors.OfflineCacheMissError):
-        AutoTokenizer.from_pretrained("google-bert/bert-base-uncased", cache_dir=hf_cache)
+        AutoTokenizer.from_pretrained("FacebookAI/roberta-base", cache_dir=hf_cache)
     assert not no_network
 
 
