@@ -121,8 +121,8 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser, request: pytest.FixtureRequest) -> Iterator[object]:
-    """A fresh 1400x1000 page; on failure its screenshot is kept as artifacts/<test>-failed.png."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    """A fresh 1400x1600 page; on failure its screenshot is kept as artifacts/<test>-failed.png."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1600})  # tall enough for a whole panel
     page = context.new_page()
     page.set_default_timeout(60_000)
     ARTIFACTS.mkdir(exist_ok=True)

@@ -1,6 +1,7 @@
 """The explorer notebook in a real browser: JupyterLab runs notebooks/00-explorer.ipynb, a person types catalog
 checkpoint ids into the checkpoint box and presses Enter, and the panels draw token chips, the processed image
-and the feature-map grid. Screenshots are kept in tests/browser/artifacts/."""
+and the feature-map grid; a bad id shows its error and leaves the app usable. Screenshots are kept in
+tests/browser/artifacts/."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from playwright.sync_api import Page, expect
 
 NOTEBOOK = "00-explorer.ipynb"
 LOAD_MS = 120_000
+ERROR_MS = 30_000  # a missing id fails at its first file
 TEXT_CHECKPOINT = "explorer-catalog/distilbert-sentiment"
 VISION_CHECKPOINT = "explorer-catalog/convnext-digits"  # a backbone: its stages give the feature-map grid
+MISSING_CHECKPOINT = "explorer-catalog/no-such-checkpoint"
 
 
 def load_checkpoint(page: Page, checkpoint: str) -> None:
@@ -46,8 +49,27 @@ def test_explorer_notebook_shows_tokens_image_and_feature_maps(lab_server, page)
     expect(grid.first).to_be_visible(timeout=LOAD_MS)
     screenshot_panel(page, "image", "explorer-image.png")
     screenshot_panel(page, "backbone", "explorer-feature-maps.png")
-    page.screenshot(path=str(ARTIFACTS / "explorer-page.png"))
+    page.locator(".explorer-checkpoint").evaluate("box => box.scrollIntoView({block: 'start'})")
+    page.screenshot(path=str(ARTIFACTS / "explorer-page.png"))  # the README's docs/explorer.png
 
+    assert_no_failure(page)
+
+
+def test_a_bad_id_shows_its_error_and_the_next_id_loads(lab_server, page):
+    open_notebook(page, lab_server.url, lab_server.token, NOTEBOOK)
+    run_all_cells(page, NOTEBOOK)
+    box = page.locator(".explorer-checkpoint input")
+    box.fill(MISSING_CHECKPOINT)
+    box.press("Enter")
+    expect(page.locator(".explorer-error").first).to_contain_text(MISSING_CHECKPOINT, timeout=ERROR_MS)
+    page.locator(".explorer-error").first.screenshot(path=str(ARTIFACTS / "explorer-error.png"))
+    load_checkpoint(page, VISION_CHECKPOINT)
+    expect(page.locator(".explorer-panel-image .explorer-pixel-image").first).to_be_visible(timeout=LOAD_MS)
+    assert_no_failure(page)
+
+
+def assert_no_failure(page: Page) -> None:
+    """No error box on the page and no traceback in the notebook's outputs (a widget callback that raised)."""
     errors = page.locator(".explorer-error:visible")
     assert errors.count() == 0, f"a panel failed: {errors.all_inner_texts()}"
     tracebacks = page.locator(".jp-OutputArea-output:has-text('Traceback')")
