@@ -14,6 +14,7 @@ ERROR_MS = 30_000  # a missing id fails at its first file
 TEXT_CHECKPOINT = "explorer-catalog/distilbert-sentiment"
 VISION_CHECKPOINT = "explorer-catalog/convnext-digits"  # a backbone: its stages give the feature-map grid
 MISSING_CHECKPOINT = "explorer-catalog/no-such-checkpoint"
+DEFAULT_CHECKPOINT = "sentence-transformers/all-MiniLM-L6-v2"  # what explore() opens on
 
 
 def load_checkpoint(page: Page, checkpoint: str) -> None:
@@ -74,3 +75,13 @@ def assert_no_failure(page: Page) -> None:
     assert errors.count() == 0, f"a panel failed: {errors.all_inner_texts()}"
     tracebacks = page.locator(".jp-OutputArea-output:has-text('Traceback')")
     assert tracebacks.count() == 0, f"a widget callback raised: {tracebacks.all_inner_texts()}"
+
+
+def test_voila_serves_the_explorer_as_a_plain_app(lab_server, page):
+    """Binder's Voila entry (/voila/render/notebooks/00-explorer.ipynb there): the app without the code."""
+    page.goto(f"{lab_server.url}/voila/render/{NOTEBOOK}?token={lab_server.token}")
+    expect(page.locator(".explorer-panel-text .explorer-token-chip").first).to_be_visible(timeout=LOAD_MS)
+    expect(page.locator(".explorer-checkpoint input")).to_have_value(DEFAULT_CHECKPOINT)
+    assert page.get_by_text("from explorer import explore").count() == 0, "Voila shows the code cells"
+    page.screenshot(path=str(ARTIFACTS / "voila.png"))
+    assert_no_failure(page)
