@@ -11,6 +11,7 @@ import importlib.util
 import os
 import sys
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any, TextIO
 
 SAMPLE_TEXT = "In a hole in the ground there lived a hobbit."
@@ -63,8 +64,9 @@ def describe(value: Any) -> str:
     return f"{len(value)} x {describe(value[0])}" if isinstance(value, tuple) and value else repr(value)
 
 
-def lab_command(no_browser: bool = False) -> list[str]:
-    """The argv that opens JupyterLab on the explorer notebook, with the repository as its root folder."""
+def lab_command(no_browser: bool = False, jupyter_args: Sequence[str] = ()) -> list[str]:
+    """The argv that opens JupyterLab on the explorer notebook, with the repository as its root folder;
+    ``jupyter_args`` (``--port 9999``, ``--ServerApp.ip=...``) go to JupyterLab as they are."""
     from .errors import MissingDependencyError
 
     if importlib.util.find_spec("jupyterlab") is None:
@@ -78,7 +80,7 @@ def lab_command(no_browser: bool = False) -> list[str]:
             f"Clone it and run {LAB_INSTALL} there."
         )
     argv = [sys.executable, "-m", "jupyter", "lab", str(notebook), f"--ServerApp.root_dir={REPO_ROOT}"]
-    return argv + ["--no-browser"] if no_browser else argv
+    return [*argv, *(["--no-browser"] if no_browser else []), *jupyter_args]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,12 +91,15 @@ def main(argv: list[str] | None = None) -> int:
     inspect_parser = commands.add_parser("inspect", help="print what a checkpoint resolves to")
     inspect_parser.add_argument("reference", nargs="?", help="Hub id or local folder (default: all-MiniLM-L6-v2)")
     inspect_parser.add_argument("--text", default=SAMPLE_TEXT, help="text to tokenize and run")
-    lab_parser = commands.add_parser("lab", help="open JupyterLab on the explorer notebook")
+    lab_parser = commands.add_parser("lab", help="open JupyterLab on the explorer notebook (other options go to "
+                                                 "JupyterLab)")
     lab_parser.add_argument("--no-browser", action="store_true", help="start the server without opening a browser")
-    args = parser.parse_args(argv)
+    args, jupyter_args = parser.parse_known_args(argv)
+    if jupyter_args and args.command != "lab":
+        parser.error(f"unrecognized arguments: {' '.join(jupyter_args)}")
     try:
         if args.command == "lab":
-            command = lab_command(args.no_browser)
+            command = lab_command(args.no_browser, jupyter_args)
             os.execv(command[0], command)  # JupyterLab replaces this process; Ctrl-C stops it as usual
         else:
             inspect(args.reference or default_reference(), args.text)

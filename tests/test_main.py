@@ -41,12 +41,12 @@ def test_a_bad_reference_is_one_clear_line(capsys):
 def test_lab_opens_jupyterlab_on_the_explorer_notebook(monkeypatch):
     started = []
     monkeypatch.setattr(os, "execv", lambda program, argv: started.append((program, argv)))
-    assert main(["lab", "--no-browser"]) == 0
+    assert main(["lab", "--no-browser", "--port", "9999", "--ServerApp.ip=127.0.0.1"]) == 0
     [(program, argv)] = started
     notebook = REPO_ROOT / "notebooks" / "00-explorer.ipynb"
     assert program == sys.executable
     assert argv == [sys.executable, "-m", "jupyter", "lab", str(notebook), f"--ServerApp.root_dir={REPO_ROOT}",
-                    "--no-browser"]
+                    "--no-browser", "--port", "9999", "--ServerApp.ip=127.0.0.1"]
     assert notebook.is_file()
 
 
@@ -63,3 +63,9 @@ def test_lab_without_jupyterlab_says_what_to_install(monkeypatch, capsys):
         "MissingDependencyError: `python -m explorer lab` needs JupyterLab, which is not installed: "
         'pip install -e ".[lab]"'
     )
+
+
+def test_only_lab_passes_unknown_options_on(capsys):
+    with pytest.raises(SystemExit):
+        main(["inspect", "--port=9999"])
+    assert "unrecognized arguments: --port=9999" in capsys.readouterr().err
