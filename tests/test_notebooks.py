@@ -70,12 +70,24 @@ FIGURES = {
         "torch.Size([2, 16, 768])",
         "torch.Size([2, 2])",
         "{0: 'NEGATIVE', 1: 'POSITIVE'}",
+        # explorer-catalog/distilbert-sentiment, trained offline, gets both right
+        "POSITIVE  I've been waiting for a HuggingFace course my whole life.  (probability",
+        "NEGATIVE  I hate this so much!  (probability",
     ],
 }
 
 
 def test_every_notebook_is_tested():
     assert sorted(path.name for path in NOTEBOOKS.glob("*.ipynb")) == sorted(FIGURES)
+
+
+def test_notebooks_are_stored_without_outputs():
+    """Outputs would carry one machine's paths and timings; every reader runs the notebooks themselves."""
+    for path in NOTEBOOKS.glob("*.ipynb"):
+        notebook = nbformat.read(path, as_version=4)
+        nbformat.validate(notebook)
+        ran = [cell.id for cell in notebook.cells if cell.cell_type == "code" and (cell.outputs or cell.execution_count)]
+        assert not ran, f"{path.name}: cells {ran} hold outputs; clear them before committing"
 
 
 def printed_text(notebook: nbformat.NotebookNode) -> str:
