@@ -213,7 +213,7 @@ def check_masked_lm(reference):
                "special_ids": {tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id}}
     accuracy = training.masked_accuracy(model, rows[test], make_catalog.SEED, **masking)
     assert accuracy >= card_accuracy(reference) - 0.01
-    assert accuracy > catalog.find(reference).extra["most_frequent_token_accuracy"] + 0.05
+    assert accuracy > 1.5 * catalog.find(reference).extra["most_frequent_token_accuracy"]  # learnt more than unigrams
 
 
 @checks("explorer-catalog/clip-tiny")
