@@ -69,19 +69,28 @@ class ExplorerApp(widgets.VBox):
         self.message.value = ""
         self.progress.clear_output()  # the previous load's download bars and load-report log lines
         try:
+            # the error is caught inside the Output block: in a kernel, Output.__exit__ prints and swallows
+            # exceptions, so an except clause outside it would never run
             with self.progress:
-                session = load_session(reference)
-        except Exception as error:  # noqa: BLE001 - any failure is shown; the app stays usable
-            self.state.session = None
-            self.state.status = "failed"
-            self.message.value = error_box(f"{self.labels['load_failed']} {reference}", describe_error(error))
-        else:
-            self.state.session = session
-            self.state.status = "ready"
-            self.message.value = self.catalog_note(reference)
+                session, failure = self.try_load(reference)
+            if failure is not None:
+                self.state.session = None
+                self.state.status = "failed"
+                self.message.value = error_box(f"{self.labels['load_failed']} {reference}", describe_error(failure))
+            else:
+                self.state.session = session
+                self.state.status = "ready"
+                self.message.value = self.catalog_note(reference)
         finally:
             self.busy.layout.display = "none"
             self.load_button.disabled = False
+
+    @staticmethod
+    def try_load(reference: str) -> tuple[Any, Exception | None]:
+        try:
+            return load_session(reference), None
+        except Exception as error:  # noqa: BLE001 - any failure is shown; the app stays usable
+            return None, error
 
     def catalog_note(self, reference: str) -> str:
         from .. import catalog

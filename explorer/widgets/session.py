@@ -3,7 +3,9 @@ resolution trace is one object, and each component either loaded, absent, or fai
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,10 +66,24 @@ def describe_error(error: BaseException) -> str:
     return f"Unexpected {type(error).__name__}: {error} (a bug in explorer; please report it with the checkpoint id)"
 
 
+@contextmanager
+def load_reports_in_panel() -> Iterator[None]:
+    """The loader logs an unclean load report as a warning; the app shows it in the Resolution panel instead
+    of a red log block above the panels."""
+    logger = logging.getLogger("explorer.weights")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def attempt(auto: str, load: Callable[[], Any]) -> Part:
     """Run one Auto call; a missing component is absent, any other failure is kept as its message."""
     try:
-        return Part(auto, value=load())
+        with load_reports_in_panel():
+            return Part(auto, value=load())
     except ABSENT as error:
         return Part(auto, absent=str(error))
     except Exception as error:  # noqa: BLE001 - shown in the panel instead of breaking the app
@@ -112,7 +128,8 @@ def load_backbone(session: Session, out_features: list[str]) -> Any:
     config field, and the loaded model's config stays as it was)."""
     import explorer
 
-    return explorer.AutoBackbone.from_pretrained(session.checkpoint.reference, out_features=out_features).eval()
+    with load_reports_in_panel():
+        return explorer.AutoBackbone.from_pretrained(session.checkpoint.reference, out_features=out_features).eval()
 
 
 def parameter_counts(model: Any, depth: int = 2) -> list[tuple[str, int]]:

@@ -100,6 +100,12 @@ class RecordingComm:
     def close(self, *args, **kwargs) -> None:
         pass
 
+    @staticmethod
+    def sent_values(widget) -> list[object]:
+        """The ``value`` updates a widget sent to the front end, oldest first."""
+        return [message["state"]["value"] for message in widget.comm.messages
+                if message.get("method") == "update" and "value" in message.get("state", {})]
+
 
 @pytest.fixture
 def recording_comm(monkeypatch):
@@ -109,8 +115,3 @@ def recording_comm(monkeypatch):
     monkeypatch.setattr(comm, "create_comm", lambda **kwargs: RecordingComm())
     return RecordingComm
 
-
-def sent_values(widget) -> list[object]:
-    """The ``value`` updates a widget sent to the front end, oldest first."""
-    return [message["state"]["value"] for message in widget.comm.messages
-            if message.get("method") == "update" and "value" in message.get("state", {})]

@@ -5,7 +5,6 @@ end through a recording comm."""
 from __future__ import annotations
 
 import pytest
-from conftest import sent_values
 
 from explorer.widgets import ExplorerApp, explore
 
@@ -115,7 +114,7 @@ def test_state_changes_reach_the_front_end_through_the_comm(recording_comm, chec
     app.load(str(checkpoints["sentiment"]))
     text = app.panels["text"]
     text.text.value = "a hobbit"
-    html = sent_values(text.output)[-1]
+    html = recording_comm.sent_values(text.output)[-1]
     assert html.count('class="explorer-token-chip') == 6 and "##bb" in html
     # the busy indicator is shown and hidden through its layout's display
     assert {"none", None} <= {m["state"].get("display") for m in app.busy.layout.comm.messages if "state" in m}

@@ -9,9 +9,9 @@ import struct
 
 import pytest
 import torch
+from hubserver import assert_cache_sound, hub  # noqa: F401  (hub: a fixture)
 
 from explorer import errors
-from hubserver import assert_cache_sound, hub  # noqa: F401  (hub: a fixture)
 
 
 class RunsCode:

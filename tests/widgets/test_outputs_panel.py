@@ -8,7 +8,11 @@ import re
 import pytest
 import torch
 
-from explorer import AutoModelForMaskedLM, AutoModelForSequenceClassification, AutoTokenizer
+from explorer import (
+    AutoModelForMaskedLM,
+    AutoModelForSequenceClassification,
+    AutoTokenizer,
+)
 from explorer.widgets.outputs import with_mask
 
 
