@@ -33,7 +33,7 @@ from explorer import (
 )
 from explorer.catalog import make_catalog, training
 from explorer.hub import Checkpoint
-from tests.hubcache import copy_folder_to_cache
+from hubcache import copy_folder_to_cache
 
 HOBBIT = "In a hole in the ground there lived a hobbit."
 HOBBIT_IDS = [101, 1999, 1037, 4920, 1999, 1996, 2598, 2045, 2973, 1037, 7570, 10322, 4183, 1012, 102]
