@@ -316,15 +316,14 @@ def check_size(name: str, value: Any, limit: int) -> None:
         )
 
 
-def check_field_name(cls: type, name: str) -> None:
-    """A key of config.json becomes an attribute: it must not replace a method, a read-only property or
-    Python's own machinery (``__class__``, ``__dict__``)."""
+def check_field_name(cls: type, name: str, file: str = "config.json") -> None:
+    """A key of a settings file (config.json, preprocessor_config.json) becomes an attribute: it must not
+    replace a method, a read-only property or Python's own machinery (``__class__``, ``__dict__``)."""
     attribute = getattr(cls, name, None)
     read_only = isinstance(attribute, property) and attribute.fset is None
     if name.startswith("__") or read_only or (callable(attribute) and not isinstance(attribute, type)):
         raise errors.ConfigValueError(
-            f"{name!r} cannot be a configuration field: it is a name of {cls.__name__} itself. Remove it from "
-            "config.json."
+            f"{name!r} cannot be a setting: it is a name of {cls.__name__} itself. Remove it from {file}."
         )
 
 

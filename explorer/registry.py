@@ -27,6 +27,7 @@ CONFIG_NAMES = {
     "clip": "CLIPConfig",
     "clip_text_model": "CLIPTextConfig",
     "clip_vision_model": "CLIPVisionConfig",
+    "layoutlmv2": "LayoutLMv2Config",  # the configuration only: explorer has its processor, not its model
 }
 
 MODEL_NAMES = {

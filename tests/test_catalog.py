@@ -360,10 +360,10 @@ def check_wav2vec2_ctc(reference):
 
 @checks("microsoft/layoutlmv2-base-uncased")
 def check_layoutlmv2(reference):
-    # explorer has no LayoutLMv2 config or model: both say so with the typed error; the preprocessing loads
-    for auto_class in (AutoConfig, AutoModel):
-        with pytest.raises(errors.UnknownModelTypeError, match="model_type='layoutlmv2' is not supported"):
-            auto_class.from_pretrained(reference)
+    # explorer has LayoutLMv2's config and preprocessing, not its model: AutoModel says so with the typed error
+    assert AutoConfig.from_pretrained(reference).model_type == "layoutlmv2"
+    with pytest.raises(errors.UnknownModelTypeError, match="model_type='layoutlmv2' is not supported"):
+        AutoModel.from_pretrained(reference)
     tokenizer = AutoTokenizer.from_pretrained(reference)
     assert type(tokenizer).__name__ == "LayoutLMv2TokenizerFast"
     processor = AutoProcessor.from_pretrained(reference, apply_ocr=False)

@@ -390,6 +390,10 @@ ABSURD_PREPROCESSING = {  # preprocessor_config.json, the field named, how it is
     "chunk_length 10^12": ({"feature_extractor_type": "WhisperFeatureExtractor", "chunk_length": 10**12},
                            "chunk_length", AutoFeatureExtractor),
     "n_fft 0": ({"feature_extractor_type": "WhisperFeatureExtractor", "n_fft": 0}, "n_fft", AutoFeatureExtractor),
+    "a key naming Python's machinery": ({"image_processor_type": "ViTImageProcessor", "__dict__": None},
+                                        "__dict__", AutoImageProcessor),
+    "a key replacing a method": ({"feature_extractor_type": "Wav2Vec2FeatureExtractor", "to_dict": 1},
+                                 "to_dict", AutoFeatureExtractor),
 }
 
 

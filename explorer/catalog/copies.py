@@ -219,9 +219,9 @@ def copies() -> list[HubCopy]:
                  "tokenizer_config.json": {"do_lower_case": True, "model_max_length": 512,
                                            "tokenizer_class": "LayoutLMv2Tokenizer"}},
                 bert_vocab=True,
-                extra_notes=("explorer has no LayoutLMv2 config or model: AutoTokenizer, AutoImageProcessor and "
-                             "AutoProcessor load this copy; AutoConfig and AutoModel raise UnknownModelTypeError "
-                             "(model_type 'layoutlmv2' is not supported).",
+                extra_notes=("explorer has LayoutLMv2's config and preprocessing, not its model: AutoConfig, "
+                             "AutoTokenizer, AutoImageProcessor and AutoProcessor load this copy; AutoModel raises "
+                             "UnknownModelTypeError (model_type 'layoutlmv2' is not supported).",
                              "apply_ocr is true, as on the Hub: processing a page without words needs pytesseract "
                              "and tesseract-ocr; pass apply_ocr=False with your own words and boxes.")),
     ]

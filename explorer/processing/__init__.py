@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from .. import errors
-from ..configuration import merged_defaults
+from ..configuration import check_field_name, merged_defaults
 from ..hub import Checkpoint, pop_hub_kwargs
 from ..trace import ResolutionTrace
 
@@ -39,6 +39,7 @@ class Preprocessor:
         for name, value in merged_defaults(type(self)).items():
             setattr(self, name, copy.deepcopy(value))
         for name, value in kwargs.items():
+            check_field_name(type(self), name, PREPROCESSOR_CONFIG)
             setattr(self, name, value)
         self._resolution_trace: ResolutionTrace | None = None
         self.validate()
