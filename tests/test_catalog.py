@@ -12,7 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from hubcache import copy_folder_to_cache
 from PIL import Image
+from test_tokenization import HOBBIT, HOBBIT_IDS, PIPELINE_ROWS
+from test_tokenization import PIPELINE_INPUTS as PIPELINE_SENTENCES
 
 from explorer import (
     AutoBackbone,
@@ -33,13 +36,6 @@ from explorer import (
 )
 from explorer.catalog import make_catalog, training
 from explorer.hub import Checkpoint
-from hubcache import copy_folder_to_cache
-
-HOBBIT = "In a hole in the ground there lived a hobbit."
-HOBBIT_IDS = [101, 1999, 1037, 4920, 1999, 1996, 2598, 2045, 2973, 1037, 7570, 10322, 4183, 1012, 102]
-PIPELINE_SENTENCES = ["I've been waiting for a HuggingFace course my whole life.", "I hate this so much!"]
-PIPELINE_ROWS = [[101, 1045, 1005, 2310, 2042, 3403, 2005, 1037, 17662, 12172, 2607, 2026, 2878, 2166, 1012, 102],
-                 [101, 1045, 5223, 2023, 2061, 2172, 999, 102, 0, 0, 0, 0, 0, 0, 0, 0]]
 
 
 def empty_cache(folder: Path, patch: pytest.MonkeyPatch) -> Path:

@@ -9,6 +9,10 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from ..configuration import SIZE_LIMITS, PretrainedConfig
+from .bert import BertConfig
+
+BERT_ONLY = ("use_cache", "classifier_dropout", "is_decoder", "add_cross_attention", "bos_token_id",
+             "eos_token_id", "tie_word_embeddings")
 
 # transformers' default detectron2 settings of the visual backbone (Mask R-CNN on a ResNeXt-101 FPN), kept so a
 # saved config equals transformers'
@@ -44,20 +48,9 @@ DETECTRON2_DEFAULTS: dict[str, Any] = {
 
 class LayoutLMv2Config(PretrainedConfig):
     model_type = "layoutlmv2"
+    # BERT's encoder settings (not its decoder and generation ones), then the layout and visual ones
     defaults: ClassVar[dict[str, Any]] = {
-        "vocab_size": 30522,
-        "hidden_size": 768,
-        "num_hidden_layers": 12,
-        "num_attention_heads": 12,
-        "intermediate_size": 3072,
-        "hidden_act": "gelu",
-        "hidden_dropout_prob": 0.1,
-        "attention_probs_dropout_prob": 0.1,
-        "max_position_embeddings": 512,
-        "type_vocab_size": 2,
-        "initializer_range": 0.02,
-        "layer_norm_eps": 1e-12,
-        "pad_token_id": 0,
+        **{key: value for key, value in BertConfig.defaults.items() if key not in BERT_ONLY},
         "max_2d_position_embeddings": 1024,
         "max_rel_pos": 128,
         "rel_pos_bins": 32,
