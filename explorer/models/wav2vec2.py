@@ -351,7 +351,9 @@ class Wav2Vec2WeightNorm(nn.Module):
         return self.original1.norm(dim=other_axes, keepdim=True)
 
     def forward(self) -> Tensor:
-        return self.original1 * (self.original0 / self.norm())
+        # torch's fused kernel, the one nn.utils.parametrizations.weight_norm (and so transformers) calls:
+        # the same numbers as original1 * original0 / norm(), several times faster than the strided reduction
+        return torch._weight_norm(self.original1, self.original0, self.dim)
 
 
 class Wav2Vec2WeightNormConv1d(nn.Module):
