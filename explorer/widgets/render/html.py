@@ -23,7 +23,7 @@ STYLE = """<style>
 .explorer-app .explorer-token-chip sub{display:block;font-size:10px;color:#444}
 .explorer-app .explorer-token-chip.special{border:1px dashed #333;background:#eee !important}
 .explorer-app .explorer-source{font-family:monospace;font-size:13px;white-space:pre-wrap;line-height:1.6}
-.explorer-app .explorer-row{font-family:monospace;font-size:11px;white-space:nowrap;overflow-x:auto}
+.explorer-app .explorer-row{font-family:monospace;font-size:11px;white-space:pre;overflow-x:auto}
 .explorer-app .explorer-feature-grid{display:flex;flex-wrap:wrap;gap:12px}
 .explorer-app h4{margin:6px 0 2px 0}
 </style>"""
