@@ -177,8 +177,7 @@ def main() -> None:
         return
     import torch
 
-    threads = 1
-    torch.set_num_threads(threads)
+    threads = torch.get_num_threads()  # torch's default, as in a notebook kernel
     use_serializing_comm()
     from explorer import catalog
     from explorer.widgets import ExplorerApp
@@ -186,7 +185,7 @@ def main() -> None:
     app = ExplorerApp()
     app.load(catalog.default_reference())
     text = measure_text_update(app, 5 if options.quick else 30)
-    ids = [entry.id for entry in catalog.available() if "document" not in entry.modalities]
+    ids = [entry.id for entry in catalog.available()]
     switches = measure_switches(app, ids, 1 if options.quick else 3)
     repetitions = 1 if options.quick else 5
     first = {"fresh kernel": measure_first_render(repetitions, with_torch=False),
