@@ -162,7 +162,7 @@ def make_digits(name: str, folder: Path) -> Made:
     images, labels = training.digit_images()
     pixels = processor(images, return_tensors="pt")["pixel_values"]
     train, test = training.split(len(labels), SEED)
-    parameters = sum(p.numel() for p in model.parameters())
+    parameters = model.num_parameters()
     epochs, lr, batch_size = 30, 3e-3, 64
     log(f"{name}-digits: {parameters} parameters, {len(train)} train / {len(test)} held-out images")
 
@@ -221,9 +221,9 @@ def make_spoken_digits(folder: Path) -> Made:
     torch.manual_seed(SEED)
     model = Wav2Vec2ForSequenceClassification(config)
     extractor = Wav2Vec2FeatureExtractor(return_attention_mask=True)
-    clips, labels, described = training.spoken_digits()
+    clips, labels = training.spoken_digits()
     train, test = training.split(len(labels), SEED)
-    parameters = sum(p.numel() for p in model.parameters())
+    parameters = model.num_parameters()
     epochs, lr, batch_size = 20, 3e-3, 32
     log(f"wav2vec2-spoken-digits: {parameters} parameters, {len(train)} train / {len(test)} held-out clips")
 
@@ -293,7 +293,7 @@ def make_distilbert_sentiment(folder: Path) -> Made:
     sentences, labels = training.sentiment_sentences()
     encoded = dict(tokenizer(sentences, padding=True, truncation=True, return_tensors="pt"))
     train, test = training.split(len(labels), SEED)
-    parameters = sum(p.numel() for p in model.parameters())
+    parameters = model.num_parameters()
     epochs, lr, batch_size = 8, 2e-3, 32
     log(f"distilbert-sentiment: {parameters} parameters, {len(train)} train / {len(test)} held-out sentences")
 
@@ -356,7 +356,7 @@ def train_mlm(name: str, model: Any, tokenizer: Any, epochs: int, lr: float) -> 
     train, test = training.split(len(rows), SEED)
     masking = {"mask_id": tokenizer.mask_token_id, "vocab_size": tokenizer.vocab_size,
                "special_ids": {tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.pad_token_id}}
-    log(f"{name}: {sum(p.numel() for p in model.parameters())} parameters, {len(train)} train / {len(test)} "
+    log(f"{name}: {model.num_parameters()} parameters, {len(train)} train / {len(test)} "
         f"held-out rows of {MLM_LENGTH} tokens")
 
     head = getattr(model, MLM_HEADS[model.config.model_type])
@@ -401,7 +401,7 @@ def make_masked_lm(name: str, folder: Path, model: Any, tokenizer: Any, arch: st
     accuracy, baseline, train_rows, test_rows = train_mlm(name, model, tokenizer, epochs, lr)
     model.save_pretrained(folder)
     save_tokenizer(tokenizer, folder)
-    parameters = sum(p.numel() for p in model.parameters())
+    parameters = model.num_parameters()
     summary = (f"A tiny {arch} ({parameters:,} parameters) trained to fill in masked tokens of Python's "
                f"documentation: {accuracy:.1%} of held-out masked tokens right.")
     body = summary + training_section(
@@ -511,7 +511,7 @@ def make_clip_tiny(folder: Path) -> Made:
     captions = {template: dict(tokenizer([template.format(word) for word in training.DIGIT_WORDS], padding=True,
                                          return_tensors="pt")) for template in CAPTION_TEMPLATES}
     train, test = training.split(len(labels), SEED)
-    parameters = sum(p.numel() for p in model.parameters())
+    parameters = model.num_parameters()
     epochs, lr, batch_size = 30, 3e-3, 64
     log(f"clip-tiny: {parameters} parameters, {len(train)} train / {len(test)} held-out images")
 

@@ -113,12 +113,12 @@ def espeak_available() -> bool:
     return shutil.which("espeak-ng") is not None
 
 
-def spoken_digits(sampling_rate: int = 16000) -> tuple[list[np.ndarray], torch.Tensor, list[str]]:
+def spoken_digits(sampling_rate: int = 16000) -> tuple[list[np.ndarray], torch.Tensor]:
     """Every digit word in every voice, speed and pitch: samples at ``sampling_rate`` (resampled by
-    explorer's load_audio), labels, and a description of each clip."""
+    explorer's load_audio), and labels."""
     from ..processing.audio import load_audio
 
-    clips, labels, described = [], [], []
+    clips, labels = [], []
     with tempfile.TemporaryDirectory() as scratch:
         wav = Path(scratch) / "clip.wav"
         for (label, word), voice, speed, pitch in itertools.product(enumerate(DIGIT_WORDS), VOICES, SPEEDS, PITCHES):
@@ -126,8 +126,7 @@ def spoken_digits(sampling_rate: int = 16000) -> tuple[list[np.ndarray], torch.T
                            check=True, capture_output=True)
             clips.append(trimmed(load_audio(wav, sampling_rate)))
             labels.append(label)
-            described.append(f"{word} / {voice} / speed {speed} / pitch {pitch}")
-    return clips, torch.as_tensor(labels), described
+    return clips, torch.as_tensor(labels)
 
 
 def trimmed(samples: np.ndarray, threshold: float = 0.01) -> np.ndarray:

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from .. import errors
 from ..configuration import check_field_name, merged_defaults
-from ..hub import Checkpoint, pop_hub_kwargs
+from ..hub import Checkpoint, load_json_file, pop_hub_kwargs
 from ..trace import ResolutionTrace
 
 PREPROCESSOR_CONFIG = "preprocessor_config.json"
@@ -105,12 +105,11 @@ def read_settings(checkpoint: Checkpoint, part: str, needed_for: str) -> tuple[s
     nested = nested_settings(checkpoint, part)
     if nested is not None:
         return PROCESSOR_CONFIG, nested
-    if not checkpoint.has(PREPROCESSOR_CONFIG):
+    path = checkpoint.get(PREPROCESSOR_CONFIG)
+    if path is None:
         raise errors.EntryNotFoundError(
             f"{checkpoint.describe()} has neither {checkpoint.name_of(PREPROCESSOR_CONFIG)} nor a {part!r} entry "
             f"in {checkpoint.name_of(PROCESSOR_CONFIG)}, which {needed_for} needs. Pass a checkpoint saved with "
             "its preprocessing (save_pretrained of an image processor, feature extractor or processor)."
         )
-    data = checkpoint.read_json(PREPROCESSOR_CONFIG, needed_for=needed_for)
-    assert data is not None
-    return PREPROCESSOR_CONFIG, data
+    return PREPROCESSOR_CONFIG, load_json_file(path, checkpoint.name_of(PREPROCESSOR_CONFIG))
