@@ -264,13 +264,13 @@ def load_pretrained(model_class: type[PreTrainedModel], reference: Any, **kwargs
         model.to(dtype)
     if files:
         report = fill(model, files, dtype, options.get("ignore_mismatched_sizes", False))
-    else:
+        checkpoint.trace.decide(stage, ", ".join(report.files), "", None,
+                                f"{report.loaded} tensors into {stage}", note=summary(report))
+    else:  # open_weights traced the random-weights marker; "0 tensors, 0 missing" would mislead
         report = fill_random(model, checkpoint)
     config.dtype = dtype
     model.eval()
     model.load_report = report
-    checkpoint.trace.decide(stage, ", ".join(report.files), "", None,
-                            f"{report.loaded} tensors into {stage}", note=summary(report))
     if not report.is_clean:
         logger.warning("%s", report)
     return (model, report.to_loading_info()) if options.get("output_loading_info") else model

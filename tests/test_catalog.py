@@ -387,6 +387,13 @@ def test_copies_load_the_same_random_weights_twice_and_leave_the_caller_s_random
     assert first.keys() == second.keys() and all(torch.equal(first[k], second[k]) for k in first)
 
 
+def test_a_copy_s_trace_and_report_say_random_weights_not_zero_missing():
+    model = AutoModel.from_pretrained("microsoft/resnet-50")
+    weights = [d for d in model.resolution_trace.decisions if d.stage == "ResNetModel"]
+    assert [(d.file, d.key, d.result) for d in weights] == [(catalog.RANDOM_WEIGHTS_FILE, "seed", "random weights")]
+    assert str(model.load_report).startswith("ResNetModel load report: random weights, seed ")
+
+
 def test_the_trace_names_the_catalog():
     trace = AutoConfig.from_pretrained("google-bert/bert-base-uncased").resolution_trace
     decision = catalog_decision(trace)
