@@ -80,7 +80,9 @@ def lab_command(no_browser: bool = False, jupyter_args: Sequence[str] = ()) -> l
             f"Clone it and run {LAB_INSTALL} there."
         )
     argv = [sys.executable, "-m", "jupyter", "lab", str(notebook), f"--ServerApp.root_dir={REPO_ROOT}"]
-    return [*argv, *(["--no-browser"] if no_browser else []), *jupyter_args]
+    # JupyterLab refuses to start as root, which is how containers and many workshop VMs run (Windows has no euid)
+    as_root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+    return [*argv, *as_root, *(["--no-browser"] if no_browser else []), *jupyter_args]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,6 +39,7 @@ def test_a_bad_reference_is_one_clear_line(capsys):
 
 
 def test_lab_opens_jupyterlab_on_the_explorer_notebook(monkeypatch):
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
     started = []
     monkeypatch.setattr(os, "execv", lambda program, argv: started.append((program, argv)))
     assert main(["lab", "--no-browser", "--port", "9999", "--ServerApp.ip=127.0.0.1"]) == 0
@@ -52,6 +53,14 @@ def test_lab_opens_jupyterlab_on_the_explorer_notebook(monkeypatch):
 
 def test_lab_opens_a_browser_unless_told_not_to():
     assert "--no-browser" not in lab_command()
+
+
+def test_lab_as_root_allows_root(monkeypatch):
+    """JupyterLab refuses root without --allow-root; containers and workshop VMs often run as root."""
+    monkeypatch.setattr(os, "geteuid", lambda: 0)
+    assert "--allow-root" in lab_command()
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    assert "--allow-root" not in lab_command()
 
 
 def test_lab_without_jupyterlab_says_what_to_install(monkeypatch, capsys):
