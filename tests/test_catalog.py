@@ -387,6 +387,16 @@ def test_copies_load_the_same_random_weights_twice_and_leave_the_caller_s_random
     assert first.keys() == second.keys() and all(torch.equal(first[k], second[k]) for k in first)
 
 
+def test_a_copy_s_random_weights_follow_the_architecture_s_initialisation():
+    """Kaiming-normal convolutions (fan out, ReLU gain), BatchNorm at 1 and 0, as transformers' ResNet."""
+    model = AutoModel.from_pretrained("microsoft/resnet-50")
+    conv = max((m for m in model.modules() if isinstance(m, torch.nn.Conv2d)), key=lambda m: m.weight.numel())
+    fan_out = conv.weight.shape[0] * conv.weight[0, 0].numel()
+    assert conv.weight.std().item() == pytest.approx((2 / fan_out) ** 0.5, rel=0.02)
+    norm = next(m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d))
+    assert torch.equal(norm.weight, torch.ones_like(norm.weight)) and not norm.bias.any()
+
+
 def test_a_copy_s_trace_and_report_say_random_weights_not_zero_missing():
     model = AutoModel.from_pretrained("microsoft/resnet-50")
     weights = [d for d in model.resolution_trace.decisions if d.stage == "ResNetModel"]
