@@ -5,8 +5,9 @@
   of 512 tokens (truncated to max_length=512), on the default checkpoint's tokenizer (bert-base-uncased's
   WordPiece vocabulary). Target: within 50 ms.
 - switch: ``app.load(id)`` for each offline catalog checkpoint, coming from another one, until every panel
-  has rendered (loading is synchronous: when load returns, the panels are ready). Each id is loaded once
-  before timing (imports and the page cache are warm, as on a second visit). Target: within 2 s.
+  has rendered (loading is synchronous: when load returns, the panels are ready). Timed on the first visit
+  (the architecture's modules imported then, files read from disk) and on repeat visits. Target: within 2 s,
+  both.
 - first render: in a fresh process with a kernel's packages imported (ipykernel, ipywidgets), the wall time of
   ``from explorer import explore; app = explore()`` (the default checkpoint, every panel rendered) plus
   serialising every widget's state as the front end receives it on display; once in a just-started kernel
@@ -93,17 +94,22 @@ def measure_text_update(app, repetitions: int) -> dict:
     return {"times_ms": times, "tokens": chips, "html_kb": len(panel.output.value) / 1024}
 
 
-def measure_switches(app, ids: list[str], repetitions: int) -> dict[str, list[float]]:
-    for reference in ids:  # warm: imports, page cache
-        app.load(reference)
+def timed_load(app, reference: str) -> float:
+    start = time.perf_counter()
+    app.load(reference)
+    elapsed = time.perf_counter() - start
+    assert app.state.status == "ready", (reference, app.message.value)
+    return elapsed
+
+
+def measure_switches(app, ids: list[str], repetitions: int) -> tuple[dict[str, float], dict[str, list[float]]]:
+    """The first visit of each id (its architecture's imports, files read from disk), then repeat visits."""
+    first = {reference: timed_load(app, reference) for reference in ids}
     times: dict[str, list[float]] = {reference: [] for reference in ids}
     for _ in range(repetitions):
         for reference in ids:
-            start = time.perf_counter()
-            app.load(reference)
-            times[reference].append(time.perf_counter() - start)
-            assert app.state.status == "ready", (reference, app.message.value)
-    return times
+            times[reference].append(timed_load(app, reference))
+    return first, times
 
 
 def first_render_child(with_torch: bool) -> None:
@@ -143,8 +149,8 @@ def cell(values: list[float], unit: str, scale: float = 1.0) -> str:
            f"{max(values):.{1 if unit == 'ms' else 2}f})"
 
 
-def report(text: dict, switches: dict[str, list[float]], first: dict[str, list[dict]], quick: bool,
-           threads: int) -> str:
+def report(text: dict, switches: tuple[dict[str, float], dict[str, list[float]]], first: dict[str, list[dict]],
+           quick: bool, threads: int) -> str:
     load = os.getloadavg()[0]
     header = (f"{datetime.date.today()} · `python bench/responsiveness.py{' --quick' if quick else ''}` · "
               f"nproc {os.cpu_count()}, {platform.machine()}, Python {platform.python_version()}, torch threads "
@@ -154,9 +160,11 @@ def report(text: dict, switches: dict[str, list[float]], first: dict[str, list[d
     rows.append(f"| text update, {text['tokens']} tokens ({len(text['times_ms'])} edits, {text['html_kb']:.0f} KB of "
                 f"HTML) | {cell(text['times_ms'], 'ms')} | <= {TEXT_TARGET_MS:.0f} ms | "
                 f"{'yes' if median_text <= TEXT_TARGET_MS else 'NO'} |")
-    for reference, times in switches.items():
-        rows.append(f"| switch to `{reference}` | {cell(times, 's')} | <= {SWITCH_TARGET_S:.0f} s | "
-                    f"{'yes' if statistics.median(times) <= SWITCH_TARGET_S else 'NO'} |")
+    first_visits, repeats = switches
+    for reference, times in repeats.items():
+        slowest = max(first_visits[reference], statistics.median(times))
+        rows.append(f"| switch to `{reference}`: first visit {first_visits[reference]:.2f} s, again | "
+                    f"{cell(times, 's')} | <= {SWITCH_TARGET_S:.0f} s | {'yes' if slowest <= SWITCH_TARGET_S else 'NO'} |")
     for label, runs in first.items():
         seconds = [run["seconds"] for run in runs]
         rows.append(f"| first render of `explore()`, {label} ({runs[0]['state_kb']:.0f} KB of widget state) | "

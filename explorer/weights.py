@@ -8,6 +8,7 @@ kept on ``model.load_report`` and printed as a short table.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import logging
@@ -358,9 +359,9 @@ def fill_random(model: PreTrainedModel, checkpoint: Checkpoint) -> LoadReport:
     assert checkpoint.folder is not None
     marker = catalog.random_weights(checkpoint.folder) or {}
     seed = int(marker.get("seed", 0))
-    with torch.random.fork_rng(devices=[]), PooledDraws(seed):
+    with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        initialise_missing(model, list(model.state_dict()))
+        initialise_missing(model, list(model.state_dict()), draws=PooledDraws(seed))
     note = marker.get("note", "a catalog copy of the checkpoint without its weights")
     return LoadReport(type(model).__name__, random_weights=f"seed {marker.get('seed', 0)}: {note}")
 
@@ -438,24 +439,25 @@ def tie_loaded(model: PreTrainedModel, modules: dict[str, nn.Module], loaded: se
     return filled
 
 
-def initialise_missing(model: PreTrainedModel, missing: list[str]) -> None:
+def initialise_missing(model: PreTrainedModel, missing: list[str], draws: PooledDraws | None = None) -> None:
     """Give the still-empty (meta) tensors memory and the architecture's initialisation, sparing the loaded
-    tensors of the same modules."""
+    tensors of the same modules; ``draws``, if given, serves the initialisers' random draws."""
     owners = {key.rpartition(".")[0] for key in missing}
     for path in sorted(owners):
         module = model.get_submodule(path)
         # new tensors for every slot (module.to_empty would overwrite loaded tensors' data in place), so the
-        # initialisation cannot touch what was loaded; the loaded ones are put back afterwards
+        # initialisation cannot touch what was loaded; the loaded ones are put back afterwards. torch.empty, not
+        # empty_like: empty_like of a meta tensor goes through torch._refs, whose first call imports sympy (0.5 s)
         kept = {name: p for name, p in module._parameters.items() if p is not None and not p.is_meta}
         kept_buffers = {name: b for name, b in module._buffers.items() if b is not None and not b.is_meta}
         for name, parameter in module._parameters.items():
             if parameter is not None:
-                module._parameters[name] = nn.Parameter(torch.empty_like(parameter, device="cpu"),
+                module._parameters[name] = nn.Parameter(torch.empty(parameter.shape, dtype=parameter.dtype),
                                                         requires_grad=parameter.requires_grad)
         for name, buffer in module._buffers.items():
             if buffer is not None:
-                module._buffers[name] = torch.empty_like(buffer, device="cpu")
-        with torch.no_grad():
+                module._buffers[name] = torch.empty(buffer.shape, dtype=buffer.dtype)
+        with torch.no_grad(), draws or contextlib.nullcontext():
             model._init_weights(module)
         module._parameters.update(kept)
         module._buffers.update(kept_buffers)
