@@ -26,6 +26,7 @@ import datetime
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -171,7 +172,10 @@ def report(text: dict, switches: tuple[dict[str, float], dict[str, list[float]]]
                     f"{cell(seconds, 's')} | <= {FIRST_TARGET_S:.0f} s | "
                     f"{'yes' if statistics.median(seconds) <= FIRST_TARGET_S else 'NO'} |")
     met = sum(row.endswith("| yes |") for row in rows)
-    return f"{header}\n\n" + "\n".join(rows) + f"\n\nReached: {met} of {len(rows) - 2} targets.\n"
+    # ru_maxrss is in KiB on Linux: the process's peak over every load above (one model held at a time)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    return (f"{header}\n\n" + "\n".join(rows) + f"\n\nReached: {met} of {len(rows) - 2} targets. Peak memory (RSS) "
+            f"of the process over all the switches: {peak:.2f} GiB (a Binder session has 2 GB).\n")
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from .image import ImagePanel
 from .outputs import OutputsPanel
 from .render.html import STYLE, error_box, esc, note
 from .resolution import ResolutionPanel
-from .session import describe_error, load_session
+from .session import describe_error, load_session, return_freed_memory
 from .text import TextPanel
 
 PANELS = (ResolutionPanel, TextPanel, ImagePanel, AudioPanel, OutputsPanel, BackbonePanel)
@@ -68,6 +68,10 @@ class ExplorerApp(widgets.VBox):
         self.state.status = "loading"
         self.message.value = ""
         self.progress.clear_output()  # the previous load's download bars and load-report log lines
+        # the previous checkpoint goes before the next one loads: memory holds one model at a time (a Binder
+        # session has 2 GB; the wav2vec2-large copy alone takes 1.3 GB)
+        self.state.session = None
+        return_freed_memory()
         try:
             # the error is caught inside the Output block: in a kernel, Output.__exit__ prints and swallows
             # exceptions, so an except clause outside it would never run

@@ -5,6 +5,7 @@ base models a summary of their hidden states. An attention heatmap has layer and
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,6 +71,11 @@ class OutputsPanel(Panel):
 
     def applies_to(self, session: Session) -> bool:
         return self.has(session, "model")
+
+    def on_session(self, change: Mapping[str, Any]) -> None:
+        if change["new"] is None:
+            self.last_run = None  # its attention maps (150 MB for 512 tokens of bert-base) go with the model
+        super().on_session(change)
 
     def render(self, session: Session) -> None:
         self.box.children = self.box.children[:3]  # the attention view comes back only if this run has one

@@ -81,6 +81,32 @@ def test_the_busy_indicator_shows_while_loading(app, checkpoints, monkeypatch):
     assert app.busy.layout.display == "none" and app.state.status == "ready"
 
 
+def test_the_previous_model_is_freed_before_the_next_one_loads(app, checkpoints, monkeypatch):
+    """Memory holds one model at a time: the old session, its model and the outputs panel's run are gone
+    (and freed memory handed back) by the time the next checkpoint loads."""
+    import gc
+    import weakref
+
+    from explorer.widgets import app as app_module
+
+    app.load(str(checkpoints["sentiment"]))
+    assert app.panels["outputs"].last_run is not None
+    old_model = weakref.ref(app.state.session.get("model"))
+    seen, real = [], app_module.load_session
+
+    def watching(reference):
+        gc.collect()  # what refcounting alone would not free is not freed
+        seen.append((app.state.session, old_model(), app.panels["outputs"].last_run, trimmed))
+        return real(reference)
+
+    trimmed = []
+    monkeypatch.setattr(app_module, "return_freed_memory", lambda: trimmed.append(True))
+    monkeypatch.setattr(app_module, "load_session", watching)
+    app.load(str(checkpoints["vit"]))
+    assert seen == [(None, None, None, [True])]
+    assert app.state.status == "ready" and app.panels["outputs"].last_run is not None
+
+
 def test_a_component_that_fails_shows_its_message_in_its_panel_only(app, checkpoints, tmp_path):
     import shutil
 
