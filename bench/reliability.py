@@ -28,7 +28,6 @@ import os
 import platform
 import resource
 import select
-import shutil
 import signal
 import subprocess
 import sys
@@ -255,7 +254,6 @@ def run_hostile(library, build, root: Path) -> dict:
 
 def run_fault(library, spec: dict, root: Path) -> dict:
     import pytest
-    import test_hub_faults as faults
     from hubserver import HubServer, assert_cache_sound, go_offline, go_online
 
     module = __import__(library)
