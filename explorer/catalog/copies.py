@@ -52,8 +52,10 @@ def imagenet_labels() -> tuple[dict[str, str], str]:
 
 
 def with_labels(config: dict[str, Any], id2label: dict[str, str]) -> dict[str, Any]:
-    """``config`` with id2label / label2id inserted in sorted key order, as the Hub's files are written."""
-    labelled = {**config, "id2label": id2label, "label2id": {name: int(i) for i, name in id2label.items()}}
+    """``config`` with id2label / label2id inserted, every key in sorted order as the Hub's files are written
+    (label2id by label name; a name given to two ids keeps the last)."""
+    label2id = {name: int(i) for i, name in id2label.items()}
+    labelled = {**config, "id2label": id2label, "label2id": dict(sorted(label2id.items()))}
     return dict(sorted(labelled.items()))
 
 
@@ -84,7 +86,7 @@ def copies() -> list[HubCopy]:
         "architectures": ["DistilBertForSequenceClassification"], "finetuning_task": "sst-2", "output_past": True,
     }, {"0": "NEGATIVE", "1": "POSITIVE"})
     vit_config = with_labels({
-        "architectures": ["ViTForImageClassification"], "attention_probs_dropout_prob": 0.0, "hidden_act": "gelu",
+        "_name_or_path": "google/vit-base-patch16-224", "architectures": ["ViTForImageClassification"], "attention_probs_dropout_prob": 0.0, "hidden_act": "gelu",
         "hidden_dropout_prob": 0.0, "hidden_size": 768, "image_size": 224, "initializer_range": 0.02,
         "intermediate_size": 3072, "layer_norm_eps": 1e-12, "model_type": "vit", "num_attention_heads": 12,
         "num_channels": 3, "num_hidden_layers": 12, "patch_size": 16, "qkv_bias": True,
@@ -95,7 +97,7 @@ def copies() -> list[HubCopy]:
         "depths": [2, 2, 6, 2], "drop_path_rate": 0.1, "embed_dim": 96, "encoder_stride": 32, "hidden_act": "gelu",
         "hidden_dropout_prob": 0.0, "hidden_size": 768, "image_size": 224, "initializer_range": 0.02,
         "layer_norm_eps": 1e-05, "mlp_ratio": 4.0, "model_type": "swin", "num_channels": 3,
-        "num_heads": [3, 6, 12, 24], "num_layers": 4, "patch_norm": True, "patch_size": 4, "qkv_bias": True,
+        "num_heads": [3, 6, 12, 24], "num_layers": 4, "path_norm": True, "patch_size": 4, "qkv_bias": True,
         "torch_dtype": "float32", "transformers_version": "4.18.0.dev0", "use_absolute_embeddings": False,
         "window_size": 7,
     }, imagenet)
@@ -127,11 +129,11 @@ def copies() -> list[HubCopy]:
     }
     emotion_config = with_labels({
         **wav2vec2_pretraining, **conv_feature_encoder(bias=True),
-        "_name_or_path": "facebook/wav2vec2-large-xlsr-53", "activation_dropout": 0.0,
-        "architectures": ["Wav2Vec2ForSequenceClassification"], "attention_dropout": 0.1,
-        "classifier_proj_size": 256, "codevector_dim": 768, "do_stable_layer_norm": True,
-        "feat_extract_norm": "layer", "feat_proj_dropout": 0.1, "final_dropout": 0.0,
-        "finetuning_task": "wav2vec2_clf", "gradient_checkpointing": True, "hidden_dropout": 0.1,
+        "_name_or_path": "jonatasgrosman/wav2vec2-large-xlsr-53-english", "activation_dropout": 0.05,
+        "architectures": ["Wav2Vec2ForSequenceClassification"], "attention_dropout": 0.1, "codevector_dim": 256,
+        "ctc_loss_reduction": "mean", "ctc_zero_infinity": True, "do_stable_layer_norm": True,
+        "feat_extract_norm": "layer", "feat_proj_dropout": 0.05, "final_dropout": 0.0,
+        "finetuning_task": "wav2vec2_clf", "gradient_checkpointing": True, "hidden_dropout": 0.05,
         "hidden_size": 1024, "intermediate_size": 4096, "layerdrop": 0.1, "mask_channel_length": 10,
         "mask_channel_min_space": 1, "mask_channel_other": 0.0, "mask_channel_prob": 0.0,
         "mask_channel_selection": "static", "mask_time_min_space": 1, "mask_time_other": 0.0,
@@ -140,7 +142,7 @@ def copies() -> list[HubCopy]:
         "use_weighted_layer_sum": False,
     }, {str(i): name for i, name in enumerate(EMOTIONS)})
     ctc_config = dict(sorted({
-        **wav2vec2_pretraining, **conv_feature_encoder(bias=False),
+        **wav2vec2_pretraining, **conv_feature_encoder(bias=False), "_name_or_path": "facebook/wav2vec2-base-960h",
         "activation_dropout": 0.1, "architectures": ["Wav2Vec2ForCTC"], "attention_dropout": 0.1,
         "codevector_dim": 256, "do_stable_layer_norm": False, "feat_extract_norm": "group",
         "feat_proj_dropout": 0.1, "final_dropout": 0.1, "gradient_checkpointing": False, "hidden_dropout": 0.1,
@@ -148,26 +150,25 @@ def copies() -> list[HubCopy]:
         "num_attention_heads": 12, "num_hidden_layers": 12, "proj_codevector_dim": 256,
         "transformers_version": "4.7.0.dev0",
     }.items()))
-    wav2vec2_preprocessor = {
-        "do_normalize": True, "feature_extractor_type": "Wav2Vec2FeatureExtractor", "feature_size": 1,
-        "padding_side": "right", "padding_value": 0.0, "sampling_rate": 16000,
+    wav2vec2_preprocessor = {  # facebook/wav2vec2-base-960h's names no feature_extractor_type: the model type decides
+        "do_normalize": True, "feature_size": 1, "padding_side": "right", "padding_value": 0.0, "sampling_rate": 16000,
     }
     layoutlmv2_config = {
         "attention_probs_dropout_prob": 0.1, "coordinate_size": 128, "fast_qkv": True, "gradient_checkpointing": False,
-        "has_relative_attention_bias": True, "has_spatial_attention_bias": True, "has_visual_segment_embedding": False,
         "hidden_act": "gelu", "hidden_dropout_prob": 0.1, "hidden_size": 768, "image_feature_pool_shape": [7, 7, 256],
         "initializer_range": 0.02, "intermediate_size": 3072, "layer_norm_eps": 1e-12,
         "max_2d_position_embeddings": 1024, "max_position_embeddings": 512, "max_rel_2d_pos": 256,
         "max_rel_pos": 128, "model_type": "layoutlmv2", "num_attention_heads": 12, "num_hidden_layers": 12,
         "output_past": True, "pad_token_id": 0, "rel_2d_pos_bins": 64, "rel_pos_bins": 32, "shape_size": 128,
-        "transformers_version": "4.9.0.dev0", "type_vocab_size": 2, "vocab_size": 30522,
+        "type_vocab_size": 2, "vocab_size": 30522,
     }
     return [
         HubCopy("bert-base-uncased", "BERT base, uncased (the tutorial's lesson 1)", ("text",), "fill-mask",
                 {"config.json": bert_config, "tokenizer_config.json": {"do_lower_case": True, "model_max_length": 512}},
                 aliases=("google-bert/bert-base-uncased",), bert_vocab=True),
         HubCopy("distilbert-base-uncased", "DistilBERT base, uncased (lesson 6)", ("text",), "fill-mask",
-                {"config.json": distilbert_config, "tokenizer_config.json": {"do_lower_case": True}},
+                {"config.json": distilbert_config,
+                 "tokenizer_config.json": {"do_lower_case": True, "model_max_length": 512}},
                 aliases=("distilbert/distilbert-base-uncased",), bert_vocab=True),
         HubCopy("distilbert-base-uncased-finetuned-sst-2-english", "DistilBERT fine-tuned on SST-2 (behind the pipeline)",
                 ("text",), "text-classification",
@@ -178,9 +179,8 @@ def copies() -> list[HubCopy]:
                 "image-classification",
                 {"config.json": vit_config,
                  "preprocessor_config.json": {"do_normalize": True, "do_resize": True,
-                                              "feature_extractor_type": "ViTFeatureExtractor",
                                               "image_mean": [0.5, 0.5, 0.5], "image_std": [0.5, 0.5, 0.5],
-                                              "resample": 2, "size": 224}},
+                                              "size": 224}},
                 labels_note=imagenet_note),
         HubCopy("microsoft/swin-tiny-patch4-window7-224", "Swin tiny, ImageNet-1k (lesson 3, AutoBackbone)", ("image",),
                 "image-classification",
@@ -199,7 +199,8 @@ def copies() -> list[HubCopy]:
         HubCopy("ehcalabres/wav2vec2-lg-xlsr-en-speech-emotion-recognition",
                 "wav2vec2 XLSR-53 large, speech emotion recognition (lesson 4)", ("audio",), "audio-classification",
                 {"config.json": emotion_config,
-                 "preprocessor_config.json": {**wav2vec2_preprocessor, "return_attention_mask": True}}),
+                 "preprocessor_config.json": dict(sorted({**wav2vec2_preprocessor, "return_attention_mask": True,
+                                                          "feature_extractor_type": "Wav2Vec2FeatureExtractor"}.items()))}),
         HubCopy("facebook/wav2vec2-base-960h", "wav2vec2 base, speech recognition (LibriSpeech 960 h)", ("audio",),
                 "automatic-speech-recognition",
                 {"config.json": ctc_config,
@@ -215,9 +216,7 @@ def copies() -> list[HubCopy]:
                 {"config.json": layoutlmv2_config,
                  "preprocessor_config.json": {"apply_ocr": True, "do_resize": True,
                                               "feature_extractor_type": "LayoutLMv2FeatureExtractor",
-                                              "processor_class": "LayoutLMv2Processor", "resample": 2, "size": 224},
-                 "tokenizer_config.json": {"do_lower_case": True, "model_max_length": 512,
-                                           "tokenizer_class": "LayoutLMv2Tokenizer"}},
+                                              "resample": 2, "size": 224}},
                 bert_vocab=True,
                 extra_notes=("explorer has LayoutLMv2's config and preprocessing, not its model: AutoConfig, "
                              "AutoTokenizer, AutoImageProcessor and AutoProcessor load this copy; AutoModel raises "

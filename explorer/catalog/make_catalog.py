@@ -1,6 +1,7 @@
 """Make the offline catalog: ``catalog.json`` and every folder under ``checkpoints/``.
 
     pip install -e ".[catalog]"; apt-get install -y espeak-ng      # scikit-learn, espeak-ng (dev tools only)
+    pip install --no-deps timm       # ImageNet class names for the Hub copies (only its data files are read)
     python -m explorer.catalog.make_catalog                        # everything (about 10 minutes on 2 cores)
     python -m explorer.catalog.make_catalog --only vit-digits      # one entry again, the others kept
 
