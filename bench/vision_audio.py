@@ -22,20 +22,16 @@ outputs agree (pixel_values / input_values within 1e-5, last_hidden_state within
 """
 
 import argparse
-import datetime
 import io
 import json
 import os
-import platform
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-LIBRARIES = ("explorer", "transformers")
-THREADS = 2
+from common import LIBRARIES, cell, header, load_library, run_child
+
 CACHE = Path(tempfile.gettempdir()) / "explorer-bench"
 RESULTS = Path(__file__).parent / "results" / "vision_audio.md"
 IMAGES, WIDTH, HEIGHT = 16, 640, 480
@@ -101,13 +97,6 @@ def model_input(label: str):
 
 
 # --- the child process --------------------------------------------------------------------------------------
-
-
-def load_library(name: str):
-    import torch
-
-    torch.set_num_threads(THREADS)
-    return torch, __import__(name)
 
 
 def preprocess_call(library, kind: str, folder: str):
@@ -208,22 +197,12 @@ TASKS = {"preprocess": preprocess, "load": from_pretrained, "forward": forward,
 # --- the parent process ---------------------------------------------------------------------------------------
 
 
-def run_child(*args: str) -> dict:
-    """Run this script as ``--worker args`` in a fresh process; its JSON answer."""
-    environment = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
-    done = subprocess.run([sys.executable, __file__, "--worker", *args], check=False,
-                          capture_output=True, text=True, env=environment)
-    if done.returncode:
-        raise RuntimeError(f"worker {args} failed:\n{done.stderr}")
-    return json.loads(done.stdout.splitlines()[-1])
-
-
 def checkpoints() -> dict[str, str]:
     folders = {}
     for label, (folder_name, *_) in MODELS.items():
         folder = CACHE / folder_name
         if not (folder / "model.safetensors").exists() or not (folder / "preprocessor_config.json").exists():
-            run_child("make", label, str(folder))
+            run_child(__file__, "make", label, str(folder))
         folders[label] = str(folder)
     return folders
 
@@ -247,15 +226,9 @@ def measure(measured: list[tuple], repetitions: int) -> dict[int, dict[str, list
         order = LIBRARIES if repetition % 2 == 0 else LIBRARIES[::-1]
         for i, (case, metric, *_, args, key, scale) in enumerate(measured):
             for name in order:
-                samples[i][name].append(run_child(args[0], name, *args[1:])[key] * scale)
+                samples[i][name].append(run_child(__file__, args[0], name, *args[1:])[0][key] * scale)
         print(f"repetition {repetition + 1}/{repetitions} done", flush=True)
     return samples
-
-
-def cell(values: list[float], unit: str) -> str:
-    """The median, and the range over repetitions (a wide one means the machine was busy)."""
-    digits = 3 if unit == "s" else 1
-    return f"{statistics.median(values):.{digits}f} {unit} ({min(values):.{digits}f}–{max(values):.{digits}f})"
 
 
 def table(measured: list[tuple], samples: dict[int, dict[str, list[float]]]) -> str:
@@ -269,18 +242,6 @@ def table(measured: list[tuple], samples: dict[int, dict[str, list[float]]]) -> 
         lines.append(f"| {case} | {metric} | {cells} | {ratio:.2f}x | {'>=' if better == 'higher' else '<='} "
                      f"{target}x | {'yes' if met else 'NO'} |")
     return "\n".join(lines)
-
-
-def header(quick: bool, repetitions: int, load_before: float) -> str:
-    """Date, command, machine; and the load average, since other processes on the machine skew the times."""
-    import torch
-    import transformers
-
-    command = "python bench/vision_audio.py" + (" --quick" if quick else "")
-    return (f"{datetime.date.today().isoformat()} · `{command}` · median of {repetitions} fresh processes per cell"
-            f" · nproc {os.cpu_count()}, {platform.machine()}, Python {platform.python_version()}, torch "
-            f"{torch.__version__}, transformers {transformers.__version__}, torch threads {THREADS}"
-            f" · 1-min load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
 
 
 def main() -> None:
@@ -297,17 +258,17 @@ def main() -> None:
     folders = checkpoints()
     checks = []
     for kind, label in (("image", "ViT-base"), ("audio", "Wav2Vec2-base")):
-        answer = run_child("check_preprocess", kind, folders[label])
+        answer, _ = run_child(__file__, "check_preprocess", kind, folders[label])
         checks.append(f"{kind} preprocessing {answer['shape']}: max |explorer - transformers| = "
                       f"{answer['max_abs_difference']:.1e}")
     for label, folder in folders.items():
-        answer = run_child("check_model", label, folder)
+        answer, _ = run_child(__file__, "check_model", label, folder)
         checks.append(f"{label} last_hidden_state {answer['shape']}: max |explorer - transformers| = "
                       f"{answer['max_abs_difference']:.1e}")
     print("\n".join(checks), flush=True)
     measured = rows(folders)
     samples = measure(measured, repetitions)
-    report = (f"{header(options.quick, repetitions, load_before)}\n\n{table(measured, samples)}\n\n"
+    report = (f"{header(__file__, options.quick, repetitions, load_before)}\n\n{table(measured, samples)}\n\n"
               "Agreement checked before measuring: " + "; ".join(checks) + ".\n")
     print("\n" + report)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,52 @@
+"""What the side-by-side benchmarks (text_models.py, vision_audio.py) share: the two libraries with the same
+torch threads, their worker processes, the table cells and the header that says where the numbers come from."""
+
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+LIBRARIES = ("explorer", "transformers")
+THREADS = 2
+
+
+def load_library(name: str):
+    """torch (set to the benchmark's threads) and the library named ``name``."""
+    import torch
+
+    torch.set_num_threads(THREADS)
+    return torch, __import__(name)
+
+
+def run_child(script: str, *args: str) -> tuple[dict, float]:
+    """Run ``script`` as ``--worker args`` in a fresh process; its JSON answer and the wall time around it."""
+    environment = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+    begin = time.perf_counter()
+    done = subprocess.run([sys.executable, script, "--worker", *args], check=False,
+                          capture_output=True, text=True, env=environment)
+    wall = time.perf_counter() - begin
+    if done.returncode:
+        raise RuntimeError(f"worker {args} failed:\n{done.stderr}")
+    return json.loads(done.stdout.splitlines()[-1]), wall
+
+
+def cell(values: list[float], unit: str) -> str:
+    """The median, and the range over repetitions (a wide one means the machine was busy)."""
+    digits = {"s": 3, "MiB": 0}.get(unit, 1)
+    return f"{statistics.median(values):.{digits}f} {unit} ({min(values):.{digits}f}–{max(values):.{digits}f})"
+
+
+def header(script: str, quick: bool, repetitions: int, load_before: float) -> str:
+    """Date, command, machine; and the load average, since other processes on the machine skew the times."""
+    import torch
+    import transformers
+
+    command = f"python bench/{os.path.basename(script)}" + (" --quick" if quick else "")
+    return (f"{datetime.date.today().isoformat()} · `{command}` · median of {repetitions} fresh processes per cell"
+            f" · nproc {os.cpu_count()}, {platform.machine()}, Python {platform.python_version()}, torch "
+            f"{torch.__version__}, transformers {transformers.__version__}, torch threads {THREADS}"
+            f" · 1-min load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
