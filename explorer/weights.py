@@ -363,7 +363,7 @@ def fill_random(model: PreTrainedModel, checkpoint: Checkpoint) -> LoadReport:
         torch.manual_seed(seed)
         initialise_missing(model, list(model.state_dict()), draws=PooledDraws(seed))
     note = marker.get("note", "a catalog copy of the checkpoint without its weights")
-    return LoadReport(type(model).__name__, random_weights=f"seed {marker.get('seed', 0)}: {note}")
+    return LoadReport(type(model).__name__, random_weights=f"seed {seed}: {note}")
 
 
 class PooledDraws(TorchFunctionMode):
@@ -384,9 +384,9 @@ class PooledDraws(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        tensor = args[0] if args else None
-        if func not in self.pools or not (tensor.is_contiguous() and tensor.device.type == "cpu"):
+        if func not in self.pools or not (args[0].is_contiguous() and args[0].device.type == "cpu"):
             return func(*args, **kwargs)
+        tensor = args[0]  # the methods' self
         first, second = ("mean", "std") if func is torch.Tensor.normal_ else ("from", "to")
         low = args[1] if len(args) > 1 else kwargs.get(first, 0.0)
         high = args[2] if len(args) > 2 else kwargs.get(second, 1.0)
