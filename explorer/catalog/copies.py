@@ -137,7 +137,7 @@ def copies() -> list[HubCopy]:
         "ctc_loss_reduction": "mean", "ctc_zero_infinity": True, "do_stable_layer_norm": True,
         "feat_extract_norm": "layer", "feat_proj_dropout": 0.05, "final_dropout": 0.0,
         "finetuning_task": "wav2vec2_clf", "gradient_checkpointing": True, "hidden_dropout": 0.05,
-        "hidden_size": 1024, "intermediate_size": 4096, "layerdrop": 0.1, "mask_channel_length": 10,
+        "hidden_size": 1024, "intermediate_size": 4096, "layerdrop": 0.05, "mask_channel_length": 10,
         "mask_channel_min_space": 1, "mask_channel_other": 0.0, "mask_channel_prob": 0.0,
         "mask_channel_selection": "static", "mask_time_min_space": 1, "mask_time_other": 0.0,
         "mask_time_selection": "static", "num_attention_heads": 16, "num_hidden_layers": 24,
