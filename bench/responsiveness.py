@@ -34,6 +34,8 @@ import time
 import uuid
 from pathlib import Path
 
+from common import cell
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 RESULTS = Path(__file__).parent / "results" / "responsiveness.md"
@@ -144,12 +146,6 @@ def measure_first_render(repetitions: int, with_torch: bool) -> list[dict]:
     return runs
 
 
-def cell(values: list[float], unit: str, scale: float = 1.0) -> str:
-    values = [v * scale for v in values]
-    return f"{statistics.median(values):.{1 if unit == 'ms' else 2}f} {unit} ({min(values):.{1 if unit == 'ms' else 2}f}–" \
-           f"{max(values):.{1 if unit == 'ms' else 2}f})"
-
-
 def report(text: dict, switches: tuple[dict[str, float], dict[str, list[float]]], first: dict[str, list[dict]],
            quick: bool, threads: int) -> str:
     load = os.getloadavg()[0]
@@ -164,8 +160,9 @@ def report(text: dict, switches: tuple[dict[str, float], dict[str, list[float]]]
     first_visits, repeats = switches
     for reference, times in repeats.items():
         slowest = max(first_visits[reference], statistics.median(times))
-        rows.append(f"| switch to `{reference}`: first visit {first_visits[reference]:.2f} s, again | "
-                    f"{cell(times, 's')} | <= {SWITCH_TARGET_S:.0f} s | {'yes' if slowest <= SWITCH_TARGET_S else 'NO'} |")
+        rows.append(f"| switch to `{reference}`: first visit {first_visits[reference]:.3f} s, again | "
+                    f"{cell(times, 's')} | <= {SWITCH_TARGET_S:.0f} s | "
+                    f"{'yes' if slowest <= SWITCH_TARGET_S else 'NO'} |")
     for label, runs in first.items():
         seconds = [run["seconds"] for run in runs]
         rows.append(f"| first render of `explore()`, {label} ({runs[0]['state_kb']:.0f} KB of widget state) | "

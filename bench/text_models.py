@@ -199,7 +199,8 @@ def main() -> None:
         difference = run_child(__file__, "check", checkpoint)[0]["max_abs_difference"]
         print(f"{label}: same inputs, last_hidden_state max |explorer - transformers| = {difference:.1e}", flush=True)
         results[label] = measure(checkpoint, repetitions)
-    report = f"{header(__file__, options.quick, repetitions, load_before)}\n\n{table(results)}\n\n{inside_note(results)}\n"
+    report = (f"{header(__file__, options.quick, repetitions, load_before)}\n\n{table(results)}\n\n"
+              f"{inside_note(results)}\n")
     print("\n" + report)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(report)

@@ -89,9 +89,9 @@ def copies() -> list[HubCopy]:
         "architectures": ["DistilBertForSequenceClassification"], "finetuning_task": "sst-2", "output_past": True,
     }, {"0": "NEGATIVE", "1": "POSITIVE"})
     vit_config = with_labels({
-        "_name_or_path": "google/vit-base-patch16-224", "architectures": ["ViTForImageClassification"], "attention_probs_dropout_prob": 0.0, "hidden_act": "gelu",
-        "hidden_dropout_prob": 0.0, "hidden_size": 768, "image_size": 224, "initializer_range": 0.02,
-        "intermediate_size": 3072, "layer_norm_eps": 1e-12, "model_type": "vit", "num_attention_heads": 12,
+        "_name_or_path": "google/vit-base-patch16-224", "architectures": ["ViTForImageClassification"],
+        "attention_probs_dropout_prob": 0.0, "hidden_act": "gelu", "hidden_dropout_prob": 0.0, "hidden_size": 768,
+        "image_size": 224, "initializer_range": 0.02, "intermediate_size": 3072, "layer_norm_eps": 1e-12, "model_type": "vit", "num_attention_heads": 12,
         "num_channels": 3, "num_hidden_layers": 12, "patch_size": 16, "qkv_bias": True,
         "transformers_version": "4.13.0.dev0",
     }, imagenet)
@@ -202,8 +202,9 @@ def copies() -> list[HubCopy]:
         HubCopy("ehcalabres/wav2vec2-lg-xlsr-en-speech-emotion-recognition",
                 "wav2vec2 XLSR-53 large, speech emotion recognition (lesson 4)", ("audio",), "audio-classification",
                 {"config.json": emotion_config,
-                 "preprocessor_config.json": dict(sorted({**wav2vec2_preprocessor, "return_attention_mask": True,
-                                                          "feature_extractor_type": "Wav2Vec2FeatureExtractor"}.items()))}),
+                 "preprocessor_config.json": dict(sorted({
+                     **wav2vec2_preprocessor, "feature_extractor_type": "Wav2Vec2FeatureExtractor",
+                     "return_attention_mask": True}.items()))}),
         HubCopy("facebook/wav2vec2-base-960h", "wav2vec2 base, speech recognition (LibriSpeech 960 h)", ("audio",),
                 "automatic-speech-recognition",
                 {"config.json": ctc_config,
