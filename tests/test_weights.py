@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import pickle
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -339,3 +342,13 @@ def test_non_contiguous_tensors_fall_back_to_torch_s_own_draws():
     with PooledDraws(seed=0):
         tensor.t().normal_(0.0, 1.0)
     assert 0.9 < tensor.std().item() < 1.1
+
+
+def test_initialising_a_catalog_copy_does_not_import_sympy():
+    """Tensors for the initialisation are made with torch.empty: empty_like of a meta tensor goes through
+    torch._refs, whose first call imports sympy (0.5 s on a first visit in the app)."""
+    code = ("import sys; from explorer import AutoModel; AutoModel.from_pretrained('microsoft/resnet-50'); "
+            "print('sympy' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert done.stdout.strip() == "False"
