@@ -38,9 +38,9 @@ def inspect(reference: str, text: str, out: TextIO | None = None) -> None:
 
     out = out or sys.stdout
     from . import AutoConfig, AutoModel, AutoTokenizer
-    from .hub import Checkpoint
+    from .resolution import open_checkpoint
 
-    checkpoint = Checkpoint.open(reference)
+    checkpoint = open_checkpoint(reference)
     config = AutoConfig.from_pretrained(checkpoint)
     tokenizer = AutoTokenizer.from_pretrained(checkpoint)
     model = AutoModel.from_pretrained(checkpoint, config=config)

@@ -8,7 +8,8 @@ from typing import Any, ClassVar
 
 from . import errors, registry
 from .configuration import CONFIG_NAME, PretrainedConfig, read_config_dict
-from .hub import Checkpoint, pop_hub_kwargs
+from .hub import Checkpoint, pop_hub_kwargs, refuse_remote_code
+from .resolution import open_checkpoint
 from .registry import Registry
 
 TOKENIZER_CONFIG = "tokenizer_config.json"
@@ -21,13 +22,6 @@ class AutoClass:
         raise errors.AutoClassUsageError(
             f"{type(self).__name__} is not instantiated: use {type(self).__name__}.from_pretrained(reference)"
             + (" or .from_config(config)." if hasattr(self, "from_config") else ".")
-        )
-
-
-def refuse_remote_code(kwargs: dict[str, Any]) -> None:
-    if kwargs.pop("trust_remote_code", None):
-        raise errors.RemoteCodeError(
-            "trust_remote_code=True: explorer never runs code from a checkpoint. Use a supported architecture."
         )
 
 
@@ -44,7 +38,7 @@ class AutoConfig(AutoClass):
     def from_pretrained(cls, pretrained_model_name_or_path: Any, **kwargs: Any) -> Any:
         """The config class named by ``config.json``'s ``model_type``; ``kwargs`` naming config fields
         override the file (``return_unused_kwargs=True`` also returns the others)."""
-        checkpoint = Checkpoint.open(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
+        checkpoint = open_checkpoint(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
         refuse_remote_code(kwargs)
         data = read_config_dict(checkpoint)
         return config_class_for(checkpoint, data).from_checkpoint_dict(checkpoint, data, **kwargs)
@@ -91,7 +85,7 @@ class AutoTokenizer(AutoClass):
     def from_pretrained(cls, pretrained_model_name_or_path: Any, *inputs: Any, **kwargs: Any) -> Any:
         """The class named by ``tokenizer_config.json``'s ``tokenizer_class``, else the one for
         ``config.json``'s model type; always the fast tokenizer (``use_fast`` is accepted and noted)."""
-        checkpoint = Checkpoint.open(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
+        checkpoint = open_checkpoint(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
         refuse_remote_code(kwargs)
         use_fast = kwargs.pop("use_fast", True)
         tokenizer_class = tokenizer_class_for(checkpoint, kwargs.pop("config", None))
@@ -159,10 +153,11 @@ def class_named(checkpoint: Checkpoint, stage: str, file: str, data: dict[str, A
     return None
 
 
-def class_for_model_type(checkpoint: Checkpoint, stage: str, table: Registry) -> type | None:
-    """The class ``table`` has for config.json's ``model_type`` (None without config.json or a row)."""
-    data = checkpoint.read_json(CONFIG_NAME) or {}
-    model_type = data.get("model_type")
+def class_for_model_type(checkpoint: Checkpoint, stage: str, table: Registry,
+                         config: PretrainedConfig | None = None) -> type | None:
+    """The class ``table`` has for the model type (of ``config``, else config.json's; None without config.json
+    or a row)."""
+    model_type = config.model_type if config is not None else (checkpoint.read_json(CONFIG_NAME) or {}).get("model_type")
     if model_type not in table:
         return None
     found = table.get(model_type)
@@ -184,9 +179,10 @@ class AutoImageProcessor(AutoClass):
         type. ``use_fast`` is accepted: there is one implementation."""
         from .processing import read_settings
 
-        checkpoint = Checkpoint.open(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
+        checkpoint = open_checkpoint(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
         refuse_remote_code(kwargs)
         kwargs.pop("use_fast", None)
+        config = kwargs.pop("config", None)
         file, data = read_settings(checkpoint, "image_processor", cls.__name__)
         tables = (registry.IMAGE_PROCESSORS,)
         found = (
@@ -194,7 +190,7 @@ class AutoImageProcessor(AutoClass):
                         image_processor_spellings)
             or class_named(checkpoint, cls.__name__, file, data, "feature_extractor_type", tables,
                            image_processor_spellings)
-            or class_for_model_type(checkpoint, cls.__name__, registry.IMAGE_PROCESSORS)
+            or class_for_model_type(checkpoint, cls.__name__, registry.IMAGE_PROCESSORS, config)
         )
         if found is None:
             raise errors.UnknownModelTypeError(
@@ -216,15 +212,16 @@ class AutoFeatureExtractor(AutoClass):
         processor, as transformers' legacy feature extractors."""
         from .processing import read_settings
 
-        checkpoint = Checkpoint.open(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
+        checkpoint = open_checkpoint(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
         refuse_remote_code(kwargs)
+        config = kwargs.pop("config", None)
         file, data = read_settings(checkpoint, "feature_extractor", cls.__name__)
         tables = (registry.FEATURE_EXTRACTORS, registry.IMAGE_PROCESSORS)
         found = (
             class_named(checkpoint, cls.__name__, file, data, "feature_extractor_type", tables,
                         image_processor_spellings)
-            or class_for_model_type(checkpoint, cls.__name__, registry.FEATURE_EXTRACTORS)
-            or class_for_model_type(checkpoint, cls.__name__, registry.IMAGE_PROCESSORS)
+            or class_for_model_type(checkpoint, cls.__name__, registry.FEATURE_EXTRACTORS, config)
+            or class_for_model_type(checkpoint, cls.__name__, registry.IMAGE_PROCESSORS, config)
         )
         if found is None:
             raise errors.UnknownModelTypeError(
@@ -246,7 +243,7 @@ class AutoProcessor(AutoClass):
         feature extractor alone."""
         from .processing import PREPROCESSOR_CONFIG, PROCESSOR_CONFIG
 
-        checkpoint = Checkpoint.open(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
+        checkpoint = open_checkpoint(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
         refuse_remote_code(kwargs)
         stage, tables = cls.__name__, (registry.PROCESSORS,)
         for file in (PROCESSOR_CONFIG, PREPROCESSOR_CONFIG, TOKENIZER_CONFIG, CONFIG_NAME):
@@ -295,7 +292,7 @@ class AutoModelClass(AutoClass):
     def from_pretrained(cls, pretrained_model_name_or_path: Any, *model_args: Any, **kwargs: Any) -> Any:
         from .weights import LOAD_ARGUMENTS
 
-        checkpoint = Checkpoint.open(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
+        checkpoint = open_checkpoint(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
         refuse_remote_code(kwargs)
         options = {name: kwargs.pop(name) for name in LOAD_ARGUMENTS if name in kwargs}
         config = kwargs.pop("config", None)

@@ -4,10 +4,20 @@ Tokenizers return its subclass ``BatchEncoding``."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import errors
+
+# how a batch of rows of different lengths is padded (tokenizers and feature extractors): transformers' names
+PADDING_STRATEGIES = ("longest", "max_length", "do_not_pad")
+
+
+def is_tensor(value: Any) -> bool:
+    """A torch tensor, checked without importing torch (it is one only if torch is already imported)."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(value, torch.Tensor)
 
 
 class BatchFeature(dict):

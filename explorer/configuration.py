@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from . import errors
 from .hub import Checkpoint, pop_hub_kwargs
+from .resolution import open_checkpoint
 from .trace import ResolutionTrace
 
 CONFIG_NAME = "config.json"
@@ -263,7 +264,7 @@ class PretrainedConfig:
 
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path: Any, **kwargs: Any) -> PretrainedConfig:
-        checkpoint = Checkpoint.open(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
+        checkpoint = open_checkpoint(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
         data = read_config_dict(checkpoint)
         return cls.from_checkpoint_dict(checkpoint, data, **kwargs)
 

@@ -8,6 +8,7 @@ names the file or field at fault and says what to do about it.
 from __future__ import annotations
 
 import difflib
+import logging
 from collections.abc import Iterable
 
 
@@ -126,3 +127,12 @@ def closest(name: str, choices: Iterable[str]) -> str:
     """' Did you mean 'x'?' for the nearest of ``choices``, or an empty string."""
     match = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)
     return f" Did you mean {match[0]!r}?" if match else ""
+
+
+def warn_once(logger: logging.Logger, message: str, seen: set[str], key: str | None = None) -> None:
+    """Log ``message`` as a warning the first time its ``key`` (default: the message) is not in ``seen``, the
+    caller's set (a module's, for once per process; an object's, for once per object)."""
+    key = message if key is None else key
+    if key not in seen:
+        seen.add(key)
+        logger.warning(message)

@@ -1,15 +1,17 @@
-"""A checkpoint reference (Hub id, local folder, or Hugging Face cache entry) -> local files.
+"""A resolved checkpoint (a local folder, or a Hub repository through the Hugging Face cache) -> its files.
 
 This is the only module that touches the network, and only through huggingface_hub, so explorer shares
 transformers' cache (``HF_HOME``, ``HF_HUB_CACHE``) and its offline rules (``HF_HUB_OFFLINE``,
-``local_files_only``). Every file read is recorded in the checkpoint's :class:`ResolutionTrace`.
+``local_files_only``). A :class:`Checkpoint` resolves each file once and reads it once: its paths, bytes and
+parsed JSON are kept for every Auto class of the same load, and every file is recorded in its
+:class:`ResolutionTrace`. Which checkpoint a reference names is decided in ``resolution.py``.
 """
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +37,18 @@ def pop_hub_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
     return hub
 
 
+def refuse_remote_code(kwargs: dict[str, Any]) -> None:
+    """Take ``trust_remote_code`` out of ``kwargs``: accepted when false, an error when true (every loader)."""
+    if kwargs.pop("trust_remote_code", None):
+        raise errors.RemoteCodeError(
+            "trust_remote_code=True: explorer never runs code from a checkpoint. Use a supported architecture."
+        )
+
+
 @dataclass
 class Checkpoint:
-    """A resolved reference: asks for files by name and records what it read."""
+    """A resolved reference: hands out its files by name, each resolved and read once, and records what it
+    read. Open one with :func:`explorer.resolution.open_checkpoint`."""
 
     reference: str
     folder: Path | None = None  # set when the reference is a local folder
@@ -48,52 +59,17 @@ class Checkpoint:
     local_files_only: bool = False
     force_download: bool = False
     trace: ResolutionTrace = field(init=False)
+    _paths: dict[str, Path | None] = field(init=False, repr=False, default_factory=dict)
+    _bytes: dict[str, bytes] = field(init=False, repr=False, default_factory=dict)
+    _json: dict[str, dict[str, Any]] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         location = str(self.folder / self.subfolder) if self.folder else ""
         self.trace = ResolutionTrace(self.reference, location=location, revision=self.revision)
 
-    @classmethod
-    def open(cls, reference: str | os.PathLike | Checkpoint, **hub_kwargs: Any) -> Checkpoint:
-        """Resolve ``reference`` without touching the network: a folder on disk, or else a Hub id."""
-        if isinstance(reference, Checkpoint):
-            return reference
-        if not isinstance(reference, (str, os.PathLike)):
-            raise errors.CheckpointNotFoundError(
-                f"A checkpoint reference must be a Hub id or a folder path, not {type(reference).__name__}."
-            )
-        text = os.fspath(reference)
-        folder = Path(text).expanduser()
-        if folder.is_dir():
-            return cls(text, folder=folder.resolve(), **hub_kwargs)
-        if folder.exists():
-            raise errors.CheckpointNotFoundError(
-                f"{text!r} is a file, not a checkpoint folder. Pass the folder that holds config.json."
-            )
-        if _looks_like_path(text):
-            raise errors.CheckpointNotFoundError(
-                f"No folder {text!r} exists. Check the path, or pass a Hub id such as 'bert-base-uncased'."
-            )
-        _validate_repo_id(text)
-        checkpoint = cls(text, **hub_kwargs)
-        return checkpoint._catalog_copy() or checkpoint
-
-    def _catalog_copy(self) -> Checkpoint | None:
-        """The offline catalog's folder for this id: always for the catalog's own ids, and for a copy of a
-        Hub checkpoint only offline with no cached revision (the Hub's real files win whenever they can)."""
-        from . import catalog
-
-        entry = catalog.find(self.reference)
-        if entry is None or not (entry.owned or (self.offline and not self._revision_cached())):
-            return None
-        folder = entry.path()
-        if folder is None:
-            return None
-        copy = Checkpoint(self.reference, folder=folder, subfolder=self.subfolder)
-        why = "the catalog's own checkpoint" if entry.owned else "offline and not in the Hugging Face cache"
-        copy.trace.decide("catalog", "explorer/catalog/catalog.json", "id", self.reference,
-                          f"explorer's offline catalog ({entry.kind})", note=why)
-        return copy
+    def hub_arguments(self) -> dict[str, Any]:
+        """The file-finding arguments this checkpoint was opened with (those of :data:`HUB_KWARGS`)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name in HUB_KWARGS}
 
     @property
     def offline(self) -> bool:
@@ -103,7 +79,13 @@ class Checkpoint:
         return f"{self.subfolder}/{filename}" if self.subfolder else filename
 
     def get(self, filename: str) -> Path | None:
-        """The local path of ``filename``, or None when the checkpoint does not have it."""
+        """The local path of ``filename``, or None when the checkpoint does not have it; resolved once (a Hub
+        file is looked up in the cache, or downloaded, on the first call only)."""
+        if filename not in self._paths:
+            self._paths[filename] = self._resolve(filename)
+        return self._paths[filename]
+
+    def _resolve(self, filename: str) -> Path | None:
         _check_relative_name(filename, self.reference)
         path, source = self._local(filename) if self.folder else self._from_hub(filename)
         if path is not None and not self.folder:  # a cache entry links into its repository's blobs, nowhere else
@@ -125,10 +107,43 @@ class Checkpoint:
     def has(self, filename: str) -> bool:
         return self.get(filename) is not None
 
+    def read_bytes(self, filename: str, needed_for: str | None = None, max_bytes: int | None = None) -> bytes | None:
+        """The file's bytes, read once; None if absent and optional (``needed_for`` None). A file larger than
+        ``max_bytes`` is refused before it is read."""
+        if filename not in self._bytes:
+            path = self.require(filename, needed_for) if needed_for else self.get(filename)
+            if path is None:
+                return None
+            size = path.stat().st_size
+            if max_bytes is not None and size > max_bytes:
+                raise errors.MalformedFileError(
+                    f"{self.name_of(filename)} is {size} bytes, more than the {max_bytes} such a file of a "
+                    "checkpoint may have."
+                )
+            self._bytes[filename] = path.read_bytes()
+        return self._bytes[filename]
+
+    def read_text(self, filename: str, needed_for: str | None = None) -> str | None:
+        """The file as UTF-8 text (read once); a file that is not UTF-8 is a MalformedFileError naming it."""
+        data = self.read_bytes(filename, needed_for)
+        if data is None:
+            return None
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise errors.MalformedFileError(
+                f"{self.name_of(filename)} is not UTF-8 text ({exc}). Re-download or re-save the file."
+            ) from None
+
     def read_json(self, filename: str, needed_for: str | None = None) -> dict[str, Any] | None:
-        """Parse a JSON object file; None if absent and optional (``needed_for`` None)."""
-        path = self.require(filename, needed_for) if needed_for else self.get(filename)
-        return None if path is None else load_json_file(path, self.name_of(filename))
+        """Parse a JSON object file (read and parsed once); None if absent and optional (``needed_for`` None).
+        Each call returns a new top-level dict, so a caller may pop keys; nested values are shared."""
+        if filename not in self._json:
+            data = self.read_bytes(filename, needed_for, max_bytes=JSON_MAX_BYTES)
+            if data is None:
+                return None
+            self._json[filename] = parse_json(data, self.name_of(filename))
+        return dict(self._json[filename])
 
     def describe(self) -> str:
         if self.folder:
@@ -189,7 +204,7 @@ class Checkpoint:
             # Not in the cache and the Hub not asked (offline) or not reachable. If other files of this
             # revision are cached, transformers treats the file as absent; so do we. A Hub that answered with
             # an error (401, 403, 5xx) is no reason to think the file absent: that error is raised.
-            if cached is huggingface_hub._CACHED_NO_EXIST or (self._revision_cached() and _http_status(exc) is None):
+            if cached is huggingface_hub._CACHED_NO_EXIST or (self.revision_cached() and _http_status(exc) is None):
                 return None, ""
             raise self._connection_error(filename, exc) from exc
         except hub_errors.EntryNotFoundError:
@@ -231,7 +246,8 @@ class Checkpoint:
 
         return Path(self.cache_dir or constants.HF_HUB_CACHE) / f"models--{self.reference.replace('/', '--')}"
 
-    def _revision_cached(self) -> bool:
+    def revision_cached(self) -> bool:
+        """Whether the Hugging Face cache holds a snapshot of this revision."""
         repo = self._cache_folder()
         revision = self.revision or "main"
         ref = repo / "refs" / revision
@@ -311,39 +327,28 @@ def _content_hash(blob: Path) -> str | None:
 
 
 def load_json_file(path: Path, name: str) -> dict[str, Any]:
-    """Parse ``path`` as a JSON object; any fault is a :class:`MalformedFileError` naming ``name``."""
+    """Parse the file at ``path`` (outside any checkpoint) as a JSON object, naming it ``name`` in errors."""
     size = path.stat().st_size
     if size > JSON_MAX_BYTES:
         raise errors.MalformedFileError(
             f"{name} is {size} bytes, more than the {JSON_MAX_BYTES} a JSON file of a checkpoint may have."
         )
+    return parse_json(path.read_bytes(), name)
+
+
+def parse_json(data: bytes, name: str) -> dict[str, Any]:
+    """``data`` as a JSON object; any fault is a :class:`MalformedFileError` naming ``name``."""
     try:
-        data = json.loads(path.read_bytes())
+        parsed = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise errors.MalformedFileError(
             f"{name} is not valid JSON ({type(exc).__name__}: {exc}). Re-download or re-save the file."
         ) from None
-    if not isinstance(data, dict):
+    if not isinstance(parsed, dict):
         raise errors.MalformedFileError(
-            f"{name} must hold a JSON object, but holds a {type(data).__name__}. Re-download or re-save it."
+            f"{name} must hold a JSON object, but holds a {type(parsed).__name__}. Re-download or re-save it."
         )
-    return data
-
-
-def _looks_like_path(text: str) -> bool:
-    return text.startswith((".", "/", "~", "\\")) or text.count("/") > 1 or os.sep in text.replace("/", "")
-
-
-def _validate_repo_id(text: str) -> None:
-    from huggingface_hub.utils import HFValidationError, validate_repo_id
-
-    try:
-        validate_repo_id(text)
-    except HFValidationError:
-        raise errors.CheckpointNotFoundError(
-            f"{text!r} is neither a local folder nor a valid Hub id (an id looks like 'bert-base-uncased' "
-            "or 'org/name'). Check the spelling or the path."
-        ) from None
+    return parsed
 
 
 def _check_relative_name(filename: str, reference: str) -> None:

@@ -199,3 +199,17 @@ IMAGE_PROCESSORS = Registry("AutoImageProcessor", IMAGE_PROCESSOR_NAMES,
 FEATURE_EXTRACTORS = Registry("AutoFeatureExtractor", FEATURE_EXTRACTOR_NAMES,
                               module_of=lambda model_type: "explorer.processing.audio")
 PROCESSORS = Registry("AutoProcessor", PROCESSOR_NAMES, module_of=lambda model_type: "explorer.processing.multimodal")
+
+# the Auto classes of models, by name; a head's Auto class before AutoModel, the backbone not among them (a
+# checkpoint is never saved from a backbone)
+MODEL_AUTO_CLASSES = {table.what: table for table in (
+    MASKED_LM, SEQUENCE_CLASSIFICATION, TOKEN_CLASSIFICATION, QUESTION_ANSWERING, IMAGE_CLASSIFICATION,
+    AUDIO_CLASSIFICATION, CTC, MODELS,
+)}
+
+
+def auto_class_for_architecture(model_type: str, architecture: str | None) -> str:
+    """The name of the Auto class whose table has ``architecture`` (config.json's ``architectures[0]``) for
+    ``model_type``; AutoModel when no table has it (e.g. a pre-training head explorer does not have)."""
+    return next((name for name, table in MODEL_AUTO_CLASSES.items()
+                 if model_type in table and table.class_name(model_type) == architecture), MODELS.what)

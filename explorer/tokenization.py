@@ -25,8 +25,9 @@ from tokenizers import AddedToken, Encoding, Tokenizer, decoders, normalizers, p
 from tokenizers.models import BPE, Unigram, WordPiece
 
 from . import errors
-from .batch import BatchFeature
+from .batch import PADDING_STRATEGIES, BatchFeature
 from .hub import Checkpoint, load_json_file, pop_hub_kwargs
+from .resolution import open_checkpoint
 from .trace import ResolutionTrace
 
 logger = logging.getLogger(__name__)
@@ -41,7 +42,6 @@ VERY_LARGE_INTEGER = int(1e30)  # transformers' model_max_length when a checkpoi
 LARGE_INTEGER = int(1e20)  # above this, model_max_length means "no limit"
 
 SPECIAL_TOKENS_ATTRIBUTES = ("bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
-PADDING_STRATEGIES = ("longest", "max_length", "do_not_pad")
 TRUNCATION_STRATEGIES = ("longest_first", "only_first", "only_second", "do_not_truncate")
 _PADDING_OF = {True: "longest", False: "do_not_pad", None: "do_not_pad"}
 _TRUNCATION_OF = {True: "longest_first", False: "do_not_truncate", None: "do_not_truncate"}
@@ -294,7 +294,7 @@ class PreTrainedTokenizerFast:
             raise errors.TokenizerInputError(
                 f"{cls.__name__}.from_pretrained takes its settings as keyword arguments, not positionally."
             )
-        checkpoint = Checkpoint.open(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
+        checkpoint = open_checkpoint(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
         for name in _LOADER_ONLY_KWARGS:  # accepted for transformers' signature; nothing to do with them here
             kwargs.pop(name, None)
         tokenizer_json = _read_tokenizer_json(checkpoint)

@@ -7,7 +7,7 @@ for the explorer's panels.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 
@@ -19,6 +19,7 @@ class FileRead:
     size: int  # bytes
     path: str  # where it was read from on this machine
     source: str  # "local folder", "cache" or "download"
+    reads: int = 1  # how often it was opened: more than once would be a bug, and shows
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,12 @@ class ResolutionTrace:
     decisions: list[Decision] = field(default_factory=list)
 
     def record_file(self, read: FileRead) -> None:
-        if all(existing.path != read.path for existing in self.files):
-            self.files.append(read)
+        """A file the load resolved; the same file again counts as another read (it should not happen)."""
+        for index, existing in enumerate(self.files):
+            if existing.path == read.path:
+                self.files[index] = replace(existing, reads=existing.reads + read.reads)
+                return
+        self.files.append(read)
 
     def decide(self, stage: str, file: str, key: str, value: Any, result: str, note: str = "") -> None:
         self.decisions.append(Decision(stage, file, key, value, result, note))
@@ -75,10 +80,15 @@ class ResolutionTrace:
         if self.location:
             lines.append(f"  location: {self.location}")
         lines.append("  files read:")
-        lines += [f"    {read.name:<40} {format_size(read.size):>10}  ({read.source})" for read in self.files]
+        lines += [f"    {read.name:<40} {format_size(read.size):>10}  ({read.source}){times(read.reads)}"
+                  for read in self.files]
         lines.append("  decisions:")
         lines += [f"    [{d.stage}] {d}" for d in self.decisions]
         return "\n".join(lines)
+
+
+def times(reads: int) -> str:
+    return f", read {reads} times" if reads > 1 else ""
 
 
 def format_size(size: int) -> str:

@@ -27,7 +27,8 @@ from torch.overrides import TorchFunctionMode
 
 from . import catalog, errors
 from .configuration import apply_overrides, read_config_dict
-from .hub import Checkpoint, pop_hub_kwargs
+from .hub import Checkpoint, pop_hub_kwargs, refuse_remote_code
+from .resolution import open_checkpoint
 from .modeling import resolve_dtype, weights_from_checkpoint
 
 if TYPE_CHECKING:
@@ -228,17 +229,14 @@ def first_float_dtype(files: list[WeightsFile]) -> torch.dtype | None:
 # --- loading a model -----------------------------------------------------------------------------------------
 
 
-LOAD_ARGUMENTS = ("dtype", "torch_dtype", "ignore_mismatched_sizes", "output_loading_info", "trust_remote_code")
+LOAD_ARGUMENTS = ("dtype", "torch_dtype", "ignore_mismatched_sizes", "output_loading_info")
 
 
 def load_pretrained(model_class: type[PreTrainedModel], reference: Any, **kwargs: Any) -> Any:
     """``model_class.from_pretrained``: config, then weights, then the report."""
-    checkpoint = Checkpoint.open(reference, **pop_hub_kwargs(kwargs))
+    checkpoint = open_checkpoint(reference, **pop_hub_kwargs(kwargs))
+    refuse_remote_code(kwargs)
     options = {name: kwargs.pop(name) for name in LOAD_ARGUMENTS if name in kwargs}
-    if options.get("trust_remote_code"):
-        raise errors.RemoteCodeError(
-            "trust_remote_code=True: explorer never runs code from a checkpoint. Use a supported architecture."
-        )
     config = kwargs.pop("config", None)
     if config is None:
         config, unused = model_class.config_class.from_checkpoint_dict(

@@ -35,7 +35,7 @@ from explorer import (
     errors,
 )
 from explorer.catalog import make_catalog, training
-from explorer.hub import Checkpoint
+from explorer.resolution import open_checkpoint
 
 
 def empty_cache(folder: Path, patch: pytest.MonkeyPatch) -> Path:
@@ -424,16 +424,16 @@ def test_a_cached_snapshot_wins_over_the_catalog_copy(hub_cache, tmp_path):
     config = AutoConfig.from_pretrained("microsoft/resnet-50")
     assert config.hidden_sizes == [8, 16, 32, 64]
     assert not any(d.stage == "catalog" for d in config.resolution_trace.decisions)
-    assert Checkpoint.open("microsoft/resnet-50").folder is None
-    assert Checkpoint.open("microsoft/swin-tiny-patch4-window7-224").folder is not None  # not cached
+    assert open_checkpoint("microsoft/resnet-50").folder is None
+    assert open_checkpoint("microsoft/swin-tiny-patch4-window7-224").folder is not None  # not cached
 
 
 def test_online_a_copy_id_is_not_taken_from_the_catalog(monkeypatch, no_network):
     monkeypatch.setenv("HF_HUB_OFFLINE", "0")
     for reference in ("bert-base-uncased", "google-bert/bert-base-uncased", "microsoft/resnet-50"):
-        assert Checkpoint.open(reference).folder is None
-    assert Checkpoint.open("bert-base-uncased", local_files_only=True).folder is not None
-    assert Checkpoint.open("explorer-catalog/vit-digits").folder == catalog.find("explorer-catalog/vit-digits").path()
+        assert open_checkpoint(reference).folder is None
+    assert open_checkpoint("bert-base-uncased", local_files_only=True).folder is not None
+    assert open_checkpoint("explorer-catalog/vit-digits").folder == catalog.find("explorer-catalog/vit-digits").path()
     assert no_network == []
 
 

@@ -23,7 +23,7 @@ from safetensors.torch import save_file
 
 from explorer import (AutoConfig, AutoFeatureExtractor, AutoImageProcessor, AutoModel, AutoTokenizer, BertConfig,
                       BertModel, errors)
-from explorer.hub import Checkpoint
+from explorer.resolution import open_checkpoint
 from hubcache import add_to_cache
 from hubserver import hub  # noqa: F401  (a fixture)
 
@@ -491,4 +491,4 @@ def test_a_climbing_shard_name_from_the_hub_is_never_requested(hub, tiny):  # no
 
 def test_a_checkpoint_reference_is_refused_when_it_is_a_file_link_out(tmp_path, outside):
     (tmp_path / "ref").symlink_to(outside / "config.json")
-    refused(lambda: Checkpoint.open(tmp_path / "ref"), errors.CheckpointNotFoundError, "is a file")
+    refused(lambda: open_checkpoint(tmp_path / "ref"), errors.CheckpointNotFoundError, "is a file")

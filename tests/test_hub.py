@@ -8,7 +8,8 @@ import json
 import pytest
 
 from explorer import errors
-from explorer.hub import Checkpoint, offline_mode, pop_hub_kwargs
+from explorer.hub import offline_mode, pop_hub_kwargs
+from explorer.resolution import open_checkpoint
 from hubcache import add_to_cache, mark_absent
 
 CONFIG = json.dumps({"model_type": "bert", "hidden_size": 32}).encode()
@@ -24,7 +25,7 @@ def folder(tmp_path):
 
 
 def test_local_folder_files_are_found_and_traced(folder, no_network):
-    checkpoint = Checkpoint.open(str(folder))
+    checkpoint = open_checkpoint(str(folder))
     assert checkpoint.get("config.json") == folder / "config.json"
     assert checkpoint.get("tokenizer.json") is None
     (read,) = checkpoint.trace.files
@@ -33,36 +34,36 @@ def test_local_folder_files_are_found_and_traced(folder, no_network):
 
 
 def test_subfolder(folder):
-    checkpoint = Checkpoint.open(folder, subfolder="sub")
+    checkpoint = open_checkpoint(folder, subfolder="sub")
     assert checkpoint.read_json("config.json") == {"model_type": "roberta"}
     assert checkpoint.trace.files[0].name == "sub/config.json"
 
 
 def test_missing_required_file_names_it_and_the_need(folder):
     with pytest.raises(errors.EntryNotFoundError, match=r"no model\.safetensors, which loading weights needs"):
-        Checkpoint.open(folder).require("model.safetensors", "loading weights")
+        open_checkpoint(folder).require("model.safetensors", "loading weights")
 
 
 @pytest.mark.parametrize("reference", ["./no/such/folder", "/definitely/not/here", "~/nope/nope/nope"])
 def test_a_path_that_does_not_exist(reference):
     with pytest.raises(errors.CheckpointNotFoundError, match="No folder"):
-        Checkpoint.open(reference)
+        open_checkpoint(reference)
 
 
 @pytest.mark.parametrize("reference", ["not a valid id!", "org/name/extra/bits/", "a" * 200])
 def test_an_invalid_hub_id(reference):
     with pytest.raises((errors.CheckpointNotFoundError)):
-        Checkpoint.open(reference)
+        open_checkpoint(reference)
 
 
 def test_a_file_instead_of_a_folder(folder):
     with pytest.raises(errors.CheckpointNotFoundError, match="is a file"):
-        Checkpoint.open(folder / "config.json")
+        open_checkpoint(folder / "config.json")
 
 
 def test_a_reference_of_the_wrong_type():
     with pytest.raises(errors.CheckpointNotFoundError, match="not int"):
-        Checkpoint.open(42)  # type: ignore[arg-type]
+        open_checkpoint(42)  # type: ignore[arg-type]
 
 
 def test_a_link_out_of_the_folder_is_refused(folder, tmp_path):
@@ -70,13 +71,13 @@ def test_a_link_out_of_the_folder_is_refused(folder, tmp_path):
     secret.write_text("{}")
     (folder / "tokenizer_config.json").symlink_to(secret)
     with pytest.raises(errors.UnsafePathError, match="outside the checkpoint"):
-        Checkpoint.open(folder).get("tokenizer_config.json")
+        open_checkpoint(folder).get("tokenizer_config.json")
 
 
 @pytest.mark.parametrize("name", ["../config.json", "a/../../config.json", "/etc/passwd", "C:/x"])
 def test_file_names_that_climb_out_are_refused(folder, name):
     with pytest.raises(errors.UnsafePathError):
-        Checkpoint.open(folder).get(name)
+        open_checkpoint(folder).get(name)
 
 
 @pytest.mark.parametrize("content, message", [
@@ -88,7 +89,7 @@ def test_file_names_that_climb_out_are_refused(folder, name):
 def test_malformed_json_is_a_typed_error_naming_the_file(folder, content, message):
     (folder / "config.json").write_bytes(content)
     with pytest.raises(errors.MalformedFileError, match=rf"config\.json .*{message}|config\.json {message}"):
-        Checkpoint.open(folder).read_json("config.json")
+        open_checkpoint(folder).read_json("config.json")
 
 
 # --- the Hugging Face cache, through huggingface_hub -----------------------------------------------------------
@@ -96,7 +97,7 @@ def test_malformed_json_is_a_typed_error_naming_the_file(folder, content, messag
 
 def test_hub_id_resolves_from_the_cache_offline(hf_cache, no_network):
     add_to_cache(hf_cache, "org/tiny", {"config.json": CONFIG})
-    checkpoint = Checkpoint.open("org/tiny", cache_dir=hf_cache)
+    checkpoint = open_checkpoint("org/tiny", cache_dir=hf_cache)
     path = checkpoint.get("config.json")
     assert path is not None and path.read_bytes() == CONFIG
     assert checkpoint.trace.files[0].source == "cache"
@@ -106,21 +107,21 @@ def test_hub_id_resolves_from_the_cache_offline(hf_cache, no_network):
 def test_revision_by_branch_and_by_commit(hf_cache, no_network):
     add_to_cache(hf_cache, "org/tiny", {"config.json": CONFIG})
     commit = add_to_cache(hf_cache, "org/tiny", {"config.json": b'{"model_type": "roberta"}'}, revision="v2")
-    assert Checkpoint.open("org/tiny", cache_dir=hf_cache, revision="v2").read_json("config.json") == {
+    assert open_checkpoint("org/tiny", cache_dir=hf_cache, revision="v2").read_json("config.json") == {
         "model_type": "roberta"
     }
-    by_commit = Checkpoint.open("org/tiny", cache_dir=hf_cache, revision=commit)
+    by_commit = open_checkpoint("org/tiny", cache_dir=hf_cache, revision=commit)
     assert by_commit.read_json("config.json") == {"model_type": "roberta"}
 
 
 def test_cached_subfolder(hf_cache):
     add_to_cache(hf_cache, "org/tiny", {"text/config.json": CONFIG})
-    assert Checkpoint.open("org/tiny", cache_dir=hf_cache, subfolder="text").read_json("config.json")["hidden_size"] == 32
+    assert open_checkpoint("org/tiny", cache_dir=hf_cache, subfolder="text").read_json("config.json")["hidden_size"] == 32
 
 
 def test_optional_file_absent_from_a_cached_revision_is_none(hf_cache, no_network):
     commit = add_to_cache(hf_cache, "org/tiny", {"config.json": CONFIG})
-    checkpoint = Checkpoint.open("org/tiny", cache_dir=hf_cache)
+    checkpoint = open_checkpoint("org/tiny", cache_dir=hf_cache)
     assert checkpoint.get("tokenizer.json") is None
     mark_absent(hf_cache, "org/tiny", commit, "vocab.txt")
     assert checkpoint.get("vocab.txt") is None
@@ -129,14 +130,14 @@ def test_optional_file_absent_from_a_cached_revision_is_none(hf_cache, no_networ
 
 def test_offline_without_a_cached_copy_says_so(hf_cache, no_network):
     with pytest.raises(errors.OfflineCacheMissError, match=r"Offline .* config\.json of 'org/never-downloaded'"):
-        Checkpoint.open("org/never-downloaded", cache_dir=hf_cache).require("config.json", "AutoConfig")
+        open_checkpoint("org/never-downloaded", cache_dir=hf_cache).require("config.json", "AutoConfig")
     assert not no_network
 
 
 def test_local_files_only_is_offline_even_when_the_environment_is_not(hf_cache, monkeypatch, no_network):
     monkeypatch.delenv("HF_HUB_OFFLINE")
     assert not offline_mode()
-    checkpoint = Checkpoint.open("org/absent", cache_dir=hf_cache, local_files_only=True)
+    checkpoint = open_checkpoint("org/absent", cache_dir=hf_cache, local_files_only=True)
     assert checkpoint.offline
     with pytest.raises(errors.OfflineCacheMissError):
         checkpoint.get("config.json")

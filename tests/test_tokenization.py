@@ -16,7 +16,7 @@ import transformers
 from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 
 from explorer import errors
-from explorer.hub import Checkpoint
+from explorer.resolution import open_checkpoint
 from explorer.tokenization import (
     BatchEncoding,
     BertTokenizer,
@@ -584,7 +584,7 @@ def test_tokenizer_class_from_name() -> None:
 
 
 def test_trace_is_shared_and_records_decisions(bert_folders: dict[str, Path]) -> None:
-    checkpoint = Checkpoint.open(bert_folders["vocab.txt"])
+    checkpoint = open_checkpoint(bert_folders["vocab.txt"])
     tokenizer = BertTokenizerFast.from_pretrained(checkpoint)
     assert tokenizer.resolution_trace is checkpoint.trace
     assert tokenizer.name_or_path == str(bert_folders["vocab.txt"])

@@ -34,6 +34,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from ..hub import Checkpoint
+
 NAMESPACE = "explorer-catalog"
 HERE = Path(__file__).parent
 CHECKPOINTS = HERE / "checkpoints"
@@ -100,6 +102,26 @@ def find(reference: str) -> Entry | None:
 def default_reference() -> str:
     """The id of the offline default checkpoint."""
     return DEFAULT_ID
+
+
+def resolve(reference: str, hub_kwargs: dict[str, Any]) -> Checkpoint | None:
+    """The catalog as a resolver (see ``explorer/resolution.py``): its folder for this id, always for the
+    catalog's own ids, and for a copy of a Hub checkpoint only offline with no cached revision (the Hub's real
+    files win whenever they can be had)."""
+    entry = find(reference)
+    if entry is None:
+        return None
+    hub = Checkpoint(reference, **hub_kwargs)
+    if not (entry.owned or (hub.offline and not hub.revision_cached())):
+        return None
+    folder = entry.path()
+    if folder is None:
+        return None
+    copy = Checkpoint(reference, folder=folder, subfolder=hub.subfolder)
+    why = "the catalog's own checkpoint" if entry.owned else "offline and not in the Hugging Face cache"
+    copy.trace.decide("catalog", "explorer/catalog/catalog.json", "id", reference,
+                      f"explorer's offline catalog ({entry.kind})", note=why)
+    return copy
 
 
 def random_weights(folder: Path) -> dict[str, Any] | None:

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from .. import errors
 from ..configuration import check_field_name, merged_defaults
 from ..hub import Checkpoint, load_json_file, pop_hub_kwargs
+from ..resolution import open_checkpoint
 from ..trace import ResolutionTrace
 
 PREPROCESSOR_CONFIG = "preprocessor_config.json"
@@ -60,7 +61,7 @@ class Preprocessor:
 
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path: Any, **kwargs: Any) -> Preprocessor:
-        checkpoint = Checkpoint.open(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
+        checkpoint = open_checkpoint(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
         _, data = read_settings(checkpoint, cls.part, cls.__name__)
         return cls.from_checkpoint_dict(checkpoint, data, **kwargs)
 

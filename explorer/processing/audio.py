@@ -27,24 +27,19 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .. import errors
-from ..batch import BatchFeature
+from ..batch import PADDING_STRATEGIES, BatchFeature, is_tensor
 from . import Preprocessor
 
 logger = logging.getLogger(__name__)
 
-PADDING_STRATEGIES = ("longest", "max_length", "do_not_pad")
 _FRAMES_PER_BLOCK = 4096  # STFT frames WhisperFeatureExtractor transforms at once: a 30 s chunk in one go
 
 
 # --- raw audio -> a list of 1-D float32 arrays --------------------------------------------------------------------
 
 
-def _is_tensor(value: Any) -> bool:
-    return type(value).__module__.startswith("torch") and hasattr(value, "detach")
-
-
 def _as_array(value: Any) -> np.ndarray:
-    if _is_tensor(value):
+    if is_tensor(value):
         return value.detach().cpu().numpy()
     return np.asarray(value)
 
@@ -60,7 +55,7 @@ def as_examples(raw_speech: Any, who: str) -> list[np.ndarray]:
             f"{who} takes samples, not a file: load {raw_speech!r} first with "
             "explorer.processing.audio.load_audio(path, sampling_rate=...)."
         )
-    if isinstance(raw_speech, np.ndarray) or _is_tensor(raw_speech):
+    if isinstance(raw_speech, np.ndarray) or is_tensor(raw_speech):
         array = _as_array(raw_speech)
         if array.ndim == 1:
             return [_example(array, who, None)]
@@ -85,7 +80,7 @@ def as_examples(raw_speech: Any, who: str) -> list[np.ndarray]:
     if len(raw_speech) == 0:
         raise errors.AudioInputError(f"{who}: the audio is empty (an empty list); pass at least one sample.")
     first = raw_speech[0]
-    if isinstance(first, (np.ndarray, list, tuple)) or _is_tensor(first):
+    if isinstance(first, (np.ndarray, list, tuple)) or is_tensor(first):
         return [_example(_as_array(item), who, index) for index, item in enumerate(raw_speech)]
     return [_example(np.asarray(raw_speech), who, None)]
 
@@ -356,7 +351,7 @@ class SequenceFeatureExtractor(Preprocessor):
         values = processed_features[key]
         if return_tensors is None:
             first = values[0] if len(values) else None
-            return_tensors = "pt" if _is_tensor(values) or _is_tensor(first) else "np"
+            return_tensors = "pt" if is_tensor(values) or is_tensor(first) else "np"
         kind = _check_return_tensors(return_tensors, name)
         examples = as_examples(values, name)
         if return_attention_mask is None:
@@ -816,7 +811,7 @@ def load_audio(path_or_file: Any, sampling_rate: int = 16000, mono: bool = True)
     file."""
     import soundfile
 
-    if isinstance(path_or_file, np.ndarray) or _is_tensor(path_or_file):
+    if isinstance(path_or_file, np.ndarray) or is_tensor(path_or_file):
         raise errors.AudioInputError(
             "load_audio reads files; these are samples already. To change their rate use "
             "resample(audio, orig_sr, target_sr)."

@@ -32,6 +32,7 @@ from tokenizers import AddedToken
 
 from .. import errors
 from ..hub import Checkpoint, load_json_file, pop_hub_kwargs
+from ..resolution import open_checkpoint
 from ..outputs import ModelOutput
 from ..tokenization import (
     _LOADER_ONLY_KWARGS,
@@ -201,7 +202,7 @@ class Wav2Vec2CTCTokenizer:
             raise errors.TokenizerInputError(
                 f"{cls.__name__}.from_pretrained takes its settings as keyword arguments, not positionally."
             )
-        checkpoint = Checkpoint.open(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
+        checkpoint = open_checkpoint(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
         for name in _LOADER_ONLY_KWARGS:
             kwargs.pop(name, None)
         path = checkpoint.require(VOCAB_FILE, cls.__name__)

@@ -40,7 +40,6 @@ import logging
 import math
 import os
 import re
-import sys
 import threading
 import warnings
 from collections.abc import Callable
@@ -53,7 +52,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .. import errors
-from ..batch import BatchFeature
+from ..batch import BatchFeature, is_tensor
 from ..configuration import merged_defaults
 from ..hub import download_url
 from . import Preprocessor
@@ -207,17 +206,12 @@ class _Source:
     file: Any = None  # the file object to close once the batch is done
 
 
-def _is_tensor(value: Any) -> bool:
-    torch = sys.modules.get("torch")
-    return torch is not None and isinstance(value, torch.Tensor)
-
-
 def _flatten(images: Any, out: list[Any]) -> None:
     """A batch as a flat list: lists and tuples (nested too) and 4-D arrays are batches."""
     if isinstance(images, (list, tuple)):
         for item in images:
             _flatten(item, out)
-    elif (isinstance(images, np.ndarray) or _is_tensor(images)) and images.ndim == 4:
+    elif (isinstance(images, np.ndarray) or is_tensor(images)) and images.ndim == 4:
         out.extend(images[i] for i in range(images.shape[0]))
     else:
         out.append(images)
@@ -227,7 +221,7 @@ def _describe(image: Any) -> str:
     if isinstance(image, (str, os.PathLike)):
         text = os.fspath(image)
         return repr(text if len(text) <= 80 else text[:77] + "...")
-    if isinstance(image, np.ndarray) or _is_tensor(image):
+    if isinstance(image, np.ndarray) or is_tensor(image):
         return f"{type(image).__name__} of shape {tuple(image.shape)}"
     return type(image).__name__
 
@@ -239,7 +233,7 @@ def _read(image: Any, name: str) -> _Source:
             raise errors.ImageInputError(f"{name} is an empty {image.width}x{image.height} image.")
         _check_pixels(image.height, image.width, name)
         return _Source(image, name)
-    if isinstance(image, np.ndarray) or _is_tensor(image):
+    if isinstance(image, np.ndarray) or is_tensor(image):
         return _Source(image, name)
     if isinstance(image, (str, os.PathLike)):
         path = os.fspath(image)
@@ -364,7 +358,7 @@ def _channel_format(value: Any, name: str) -> str | None:
 
 
 def _as_numpy(image: Any, name: str) -> np.ndarray:
-    if _is_tensor(image):
+    if is_tensor(image):
         import torch
 
         tensor = image.detach()
@@ -716,7 +710,7 @@ class BaseImageProcessor(Preprocessor):
             return
         for source in sources:
             image = source.image
-            if isinstance(image, np.ndarray) or _is_tensor(image):
+            if isinstance(image, np.ndarray) or is_tensor(image):
                 array = _as_numpy(image, source.name)
                 if array.dtype != np.uint8 and array.size and array.dtype.kind in "uif" \
                         and array.min() >= 0 and array.max() <= 1:

@@ -34,7 +34,8 @@ from typing import Any, ClassVar
 from .. import errors, registry
 from ..batch import BatchFeature
 from ..configuration import merged_defaults
-from ..hub import Checkpoint, pop_hub_kwargs
+from ..hub import Checkpoint, pop_hub_kwargs, refuse_remote_code
+from ..resolution import open_checkpoint
 from ..trace import ResolutionTrace
 from . import PROCESSOR_CONFIG, nested_settings
 
@@ -141,9 +142,7 @@ class ProcessorMixin:
         """Load every part from a folder, a Hub id or an open :class:`Checkpoint`. Keyword arguments that are
         settings of the image processor / feature extractor go to it, all others to the tokenizer
         (``apply_ocr=False``, ``do_lower_case=True``...)."""
-        from ..auto import refuse_remote_code
-
-        checkpoint = Checkpoint.open(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
+        checkpoint = open_checkpoint(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
         refuse_remote_code(kwargs)
         for loader_only in ("use_fast", "_from_auto", "_from_pipeline", "proxies", "code_revision"):
             kwargs.pop(loader_only, None)

@@ -1,4 +1,4 @@
-"""One load of one checkpoint: a single ``Checkpoint.open(reference)`` shared by every Auto class, so the
+"""One load of one checkpoint: a single ``open_checkpoint(reference)`` shared by every Auto class, so the
 resolution trace is one object, and each component either loaded, absent, or failed with a readable message."""
 
 from __future__ import annotations
@@ -105,9 +105,9 @@ def load_session(reference: str, **hub_kwargs: Any) -> Session:
     """Resolve ``reference`` and load everything it has. A bad reference or config raises (the app shows it);
     a failing component is kept in its Part."""
     import explorer
-    from explorer.hub import Checkpoint
+    from explorer.resolution import open_checkpoint
 
-    checkpoint = Checkpoint.open(reference, **hub_kwargs)
+    checkpoint = open_checkpoint(reference, **hub_kwargs)
     config = explorer.AutoConfig.from_pretrained(checkpoint)
     session = Session(reference, checkpoint, config)
     parts = session.parts

@@ -132,10 +132,10 @@ def test_the_feature_grid_shows_the_first_channels_with_the_shape():
 
 def test_the_resolution_view_lists_decisions_files_fields_and_the_report(minilm_path):
     from explorer import AutoModel
-    from explorer.hub import Checkpoint
+    from explorer.resolution import open_checkpoint
     from explorer.widgets.session import parameter_counts
 
-    checkpoint = Checkpoint.open(minilm_path)
+    checkpoint = open_checkpoint(minilm_path)
     model = AutoModel.from_pretrained(checkpoint)
     html = resolution.render_resolution(checkpoint.trace.to_dict(), [("AutoModel", "BertModel", "loaded"),
                                                                       ("AutoImageProcessor", "no file", "absent")],
