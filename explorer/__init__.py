@@ -9,29 +9,14 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from . import registry  # plain data: imports no torch
+
 __version__ = "0.1.0"
 
-# public name -> module that defines it
-_EXPORTS = {
-    **dict.fromkeys(
-        (
-            "AutoConfig",
-            "AutoTokenizer",
-            "AutoModel",
-            "AutoModelForMaskedLM",
-            "AutoModelForSequenceClassification",
-            "AutoModelForTokenClassification",
-            "AutoModelForQuestionAnswering",
-            "AutoModelForImageClassification",
-            "AutoModelForAudioClassification",
-            "AutoModelForCTC",
-            "AutoBackbone",
-            "AutoImageProcessor",
-            "AutoFeatureExtractor",
-            "AutoProcessor",
-        ),
-        "explorer.auto",
-    ),
+# public names that are not an architecture's: the Auto classes and the bases -> the module that defines them
+_BASE_EXPORTS = {
+    **dict.fromkeys(("AutoConfig", "AutoTokenizer", "AutoImageProcessor", "AutoFeatureExtractor", "AutoProcessor",
+                     *registry.MODEL_AUTO_CLASSES), "explorer.auto"),
     "PretrainedConfig": "explorer.configuration",
     "PreTrainedConfig": "explorer.configuration",
     "PreTrainedModel": "explorer.modeling",
@@ -39,50 +24,14 @@ _EXPORTS = {
     "TokenizersBackend": "explorer.tokenization",
     "BatchEncoding": "explorer.tokenization",
     "BatchFeature": "explorer.batch",
+    "ProcessorMixin": "explorer.processing.multimodal",
     "ResolutionTrace": "explorer.trace",
     "LoadReport": "explorer.weights",
     "explore": "explorer.widgets",  # the notebook app; needs the lab extra (ipywidgets)
-    **dict.fromkeys(
-        ("BertConfig", "BertModel", "BertForMaskedLM", "BertForSequenceClassification",
-         "BertForTokenClassification", "BertForQuestionAnswering"),
-        "explorer.models.bert",
-    ),
-    **dict.fromkeys(
-        ("DistilBertConfig", "DistilBertModel", "DistilBertForMaskedLM", "DistilBertForSequenceClassification",
-         "DistilBertForTokenClassification", "DistilBertForQuestionAnswering"),
-        "explorer.models.distilbert",
-    ),
-    **dict.fromkeys(
-        ("RobertaConfig", "RobertaModel", "RobertaForMaskedLM", "RobertaForSequenceClassification",
-         "RobertaForTokenClassification", "RobertaForQuestionAnswering", "XLMRobertaConfig", "XLMRobertaModel",
-         "XLMRobertaForMaskedLM", "XLMRobertaForSequenceClassification", "XLMRobertaForTokenClassification",
-         "XLMRobertaForQuestionAnswering"),
-        "explorer.models.roberta",
-    ),
-    **dict.fromkeys(("ViTConfig", "ViTModel", "ViTForImageClassification"), "explorer.models.vit"),
-    **dict.fromkeys(("SwinConfig", "SwinModel", "SwinForImageClassification", "SwinBackbone"), "explorer.models.swin"),
-    **dict.fromkeys(("ConvNextConfig", "ConvNextModel", "ConvNextForImageClassification", "ConvNextBackbone"),
-                    "explorer.models.convnext"),
-    **dict.fromkeys(("ResNetConfig", "ResNetModel", "ResNetForImageClassification", "ResNetBackbone"),
-                    "explorer.models.resnet"),
-    **dict.fromkeys(("Wav2Vec2Config", "Wav2Vec2Model", "Wav2Vec2ForSequenceClassification", "Wav2Vec2ForCTC"),
-                    "explorer.models.wav2vec2"),
-    **dict.fromkeys(("CLIPConfig", "CLIPTextConfig", "CLIPVisionConfig", "CLIPModel", "CLIPTextModel",
-                     "CLIPVisionModel"), "explorer.models.clip"),
-    **dict.fromkeys(("CLIPTokenizer", "CLIPTokenizerFast"), "explorer.processing.clip_tokenizer"),
-    **dict.fromkeys(("ViTImageProcessor", "ConvNextImageProcessor", "CLIPImageProcessor", "LayoutLMv2ImageProcessor"),
-                    "explorer.processing.image"),
-    **dict.fromkeys(("Wav2Vec2FeatureExtractor", "WhisperFeatureExtractor"), "explorer.processing.audio"),
-    "Wav2Vec2CTCTokenizer": "explorer.processing.ctc_tokenizer",
-    **dict.fromkeys(("LayoutLMv2Tokenizer", "LayoutLMv2TokenizerFast"), "explorer.processing.layoutlmv2_tokenizer"),
-    **dict.fromkeys(("Wav2Vec2Processor", "CLIPProcessor", "LayoutLMv2Processor", "ProcessorMixin"),
-                    "explorer.processing.multimodal"),
-    **dict.fromkeys(
-        ("BertTokenizer", "BertTokenizerFast", "DistilBertTokenizer", "DistilBertTokenizerFast",
-         "RobertaTokenizer", "RobertaTokenizerFast", "XLMRobertaTokenizer", "XLMRobertaTokenizerFast"),
-        "explorer.tokenization",
-    ),
 }
+# public name -> module that defines it; every class of every registry row (configs, models, tokenizers,
+# preprocessing) is one
+_EXPORTS = {**_BASE_EXPORTS, **registry.exported_classes()}
 
 __all__ = sorted(_EXPORTS)
 

@@ -54,8 +54,17 @@ class AutoConfig(AutoClass):
 
 
 def config_class_for(checkpoint: Checkpoint, data: dict[str, Any]) -> type[PretrainedConfig]:
-    """config.json's ``model_type`` -> config class; without one, the longest known type in the name (as
-    transformers does for old checkpoints)."""
+    """config.json's ``model_type`` -> config class, recorded in the trace."""
+    model_type, note = model_type_in(checkpoint, data)
+    config_class = registry.CONFIGS.get(model_type, source=checkpoint.name_of(CONFIG_NAME))
+    checkpoint.trace.decide("AutoConfig", checkpoint.name_of(CONFIG_NAME), "model_type", data.get("model_type"),
+                            config_class.__name__, note=note)
+    return config_class
+
+
+def model_type_in(checkpoint: Checkpoint, data: dict[str, Any]) -> tuple[str, str]:
+    """config.json's ``model_type``; without one, the longest known type in the name (as transformers does for
+    old checkpoints), with a note saying so."""
     source = checkpoint.name_of(CONFIG_NAME)
     model_type = data.get("model_type")
     if model_type is None:
@@ -66,15 +75,10 @@ def config_class_for(checkpoint: Checkpoint, data: dict[str, Any]) -> type[Pretr
                 f"{source} of {checkpoint.reference!r} has no model_type, and the name contains no supported "
                 f"type ({', '.join(registry.CONFIGS)}). Add a \"model_type\" key to {source}."
             )
-        config_class = registry.CONFIGS.get(found[0])
-        checkpoint.trace.decide("AutoConfig", source, "model_type", None, config_class.__name__,
-                                note=f"no model_type in the file; {found[0]!r} found in the name")
-        return config_class
+        return found[0], f"no model_type in the file; {found[0]!r} found in the name"
     if not isinstance(model_type, str):
         raise errors.MalformedFileError(f"{source}: model_type must be a string, got {model_type!r}.")
-    config_class = registry.CONFIGS.get(model_type, source=source)
-    checkpoint.trace.decide("AutoConfig", source, "model_type", model_type, config_class.__name__)
-    return config_class
+    return model_type, ""
 
 
 # --- tokenizers ----------------------------------------------------------------------------------------------------
@@ -129,8 +133,9 @@ def tokenizer_class_for(checkpoint: Checkpoint, config: PretrainedConfig | None)
 
 
 def _model_type_of(checkpoint: Checkpoint) -> str | None:
+    """config.json's model type without building a config (AutoTokenizer alone needs only the type)."""
     data = checkpoint.read_json(CONFIG_NAME)
-    return None if data is None else config_class_for(checkpoint, data).model_type
+    return None if data is None else model_type_in(checkpoint, data)[0]
 
 
 # --- preprocessing ------------------------------------------------------------------------------------------------
@@ -246,11 +251,12 @@ class AutoProcessor(AutoClass):
         checkpoint = open_checkpoint(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
         refuse_remote_code(kwargs)
         stage, tables = cls.__name__, (registry.PROCESSORS,)
+        config = kwargs.get("config")  # passed on to the parts: the processor's tokenizer takes it too
         for file in (PROCESSOR_CONFIG, PREPROCESSOR_CONFIG, TOKENIZER_CONFIG, CONFIG_NAME):
             found = class_named(checkpoint, stage, file, checkpoint.read_json(file) or {}, "processor_class", tables)
             if found is not None:
                 return found.from_pretrained(checkpoint, **kwargs)
-        found = class_for_model_type(checkpoint, stage, registry.PROCESSORS)
+        found = class_for_model_type(checkpoint, stage, registry.PROCESSORS, config)
         if found is not None:
             return found.from_pretrained(checkpoint, **kwargs)
         for fallback in (AutoTokenizer, AutoImageProcessor, AutoFeatureExtractor):
@@ -275,9 +281,14 @@ class AutoProcessor(AutoClass):
 
 
 class AutoModelClass(AutoClass):
-    """Picks the class for a config's model type from one registry table (``_registry``)."""
+    """Picks the class for a config's model type from its own registry table (``registry.MODEL_TABLES``, by the
+    Auto class's name)."""
 
     _registry: ClassVar[Registry]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._registry = registry.MODEL_TABLES[cls.__name__]
 
     @classmethod
     def model_class_for(cls, config: PretrainedConfig, source: str) -> type:
@@ -321,39 +332,37 @@ def record_architecture(checkpoint: Checkpoint, auto_name: str, config: Pretrain
 
 
 class AutoModel(AutoModelClass):
-    _registry = registry.MODELS
+    """The base model, without a head: hidden states (and CLIP's embeddings)."""
 
 
 class AutoModelForMaskedLM(AutoModelClass):
-    _registry = registry.MASKED_LM
+    """A masked-language-model head: logits over the vocabulary at every position."""
 
 
 class AutoModelForSequenceClassification(AutoModelClass):
-    _registry = registry.SEQUENCE_CLASSIFICATION
+    """A text classifier: one row of ``id2label`` logits per sequence."""
 
 
 class AutoModelForTokenClassification(AutoModelClass):
-    _registry = registry.TOKEN_CLASSIFICATION
+    """A token classifier: ``id2label`` logits at every position."""
 
 
 class AutoModelForQuestionAnswering(AutoModelClass):
-    _registry = registry.QUESTION_ANSWERING
+    """Extractive question answering: start and end logits of the answer span."""
 
 
 class AutoModelForImageClassification(AutoModelClass):
-    _registry = registry.IMAGE_CLASSIFICATION
+    """An image classifier: ``id2label`` logits per image."""
 
 
 class AutoModelForAudioClassification(AutoModelClass):
-    _registry = registry.AUDIO_CLASSIFICATION
+    """An audio classifier: ``id2label`` logits per clip."""
 
 
 class AutoModelForCTC(AutoModelClass):
-    _registry = registry.CTC
+    """A CTC head for speech recognition: logits over the characters at every frame."""
 
 
 class AutoBackbone(AutoModelClass):
     """A model returning the feature maps of the stages in ``out_features`` / ``out_indices``; a base or
     classification checkpoint of the same architecture loads into it."""
-
-    _registry = registry.BACKBONES

@@ -1,148 +1,116 @@
-"""Plain tables ``model_type -> class name``, imported lazily, extended with ``register()``.
+"""One row per architecture: which module, config, model classes, tokenizer and preprocessing serve each
+``model_type``. Everything that lists classes is derived from :data:`ARCHITECTURES`: the Auto classes' tables,
+``explorer.__all__``, the processors' part classes and the app's "which Auto class loads ``architectures[0]``".
 
-A new architecture is one file in ``explorer/models/`` plus one row in each table below that applies.
-Classes are imported only when a row is used, so ``import explorer`` stays cheap.
+A new architecture is one file in ``explorer/models/`` plus one :class:`Architecture` row below. Rows are plain
+data (class names and module paths): a class is imported only when a lookup uses it, so ``import explorer``
+stays cheap. ``register()`` on an Auto class (or a table) adds classes defined elsewhere.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 
 from . import errors
 
-# model types whose classes live in another architecture's file
-MODULE_OF_TYPE = {"xlm-roberta": "roberta", "clip_text_model": "clip", "clip_vision_model": "clip"}
+# where each kind of class lives, unless a row says otherwise
+TOKENIZER_MODULE = "explorer.tokenization"
+IMAGE_PROCESSOR_MODULE = "explorer.processing.image"
+FEATURE_EXTRACTOR_MODULE = "explorer.processing.audio"
+PROCESSOR_MODULE = "explorer.processing.multimodal"
 
-CONFIG_NAMES = {
-    "bert": "BertConfig",
-    "distilbert": "DistilBertConfig",
-    "roberta": "RobertaConfig",
-    "xlm-roberta": "XLMRobertaConfig",
-    "vit": "ViTConfig",
-    "swin": "SwinConfig",
-    "convnext": "ConvNextConfig",
-    "resnet": "ResNetConfig",
-    "wav2vec2": "Wav2Vec2Config",
-    "clip": "CLIPConfig",
-    "clip_text_model": "CLIPTextConfig",
-    "clip_vision_model": "CLIPVisionConfig",
-    "layoutlmv2": "LayoutLMv2Config",  # the configuration only: explorer has its processor, not its model
-}
-
-MODEL_NAMES = {
-    "bert": "BertModel",
-    "distilbert": "DistilBertModel",
-    "roberta": "RobertaModel",
-    "xlm-roberta": "XLMRobertaModel",
-    "vit": "ViTModel",
-    "swin": "SwinModel",
-    "convnext": "ConvNextModel",
-    "resnet": "ResNetModel",
-    "wav2vec2": "Wav2Vec2Model",
-    "clip": "CLIPModel",
-    "clip_text_model": "CLIPTextModel",
-    "clip_vision_model": "CLIPVisionModel",
-}
-
-MASKED_LM_NAMES = {
-    "bert": "BertForMaskedLM",
-    "distilbert": "DistilBertForMaskedLM",
-    "roberta": "RobertaForMaskedLM",
-    "xlm-roberta": "XLMRobertaForMaskedLM",
-}
-
-SEQUENCE_CLASSIFICATION_NAMES = {
-    "bert": "BertForSequenceClassification",
-    "distilbert": "DistilBertForSequenceClassification",
-    "roberta": "RobertaForSequenceClassification",
-    "xlm-roberta": "XLMRobertaForSequenceClassification",
-}
-
-TOKEN_CLASSIFICATION_NAMES = {
-    "bert": "BertForTokenClassification",
-    "distilbert": "DistilBertForTokenClassification",
-    "roberta": "RobertaForTokenClassification",
-    "xlm-roberta": "XLMRobertaForTokenClassification",
-}
-
-QUESTION_ANSWERING_NAMES = {
-    "bert": "BertForQuestionAnswering",
-    "distilbert": "DistilBertForQuestionAnswering",
-    "roberta": "RobertaForQuestionAnswering",
-    "xlm-roberta": "XLMRobertaForQuestionAnswering",
-}
-
-TOKENIZER_NAMES = {
-    "bert": "BertTokenizerFast",
-    "distilbert": "DistilBertTokenizerFast",
-    "roberta": "RobertaTokenizerFast",
-    "xlm-roberta": "XLMRobertaTokenizerFast",
-    "wav2vec2": "Wav2Vec2CTCTokenizer",
-    "clip": "CLIPTokenizerFast",
-    "layoutlmv2": "LayoutLMv2TokenizerFast",
-}
+# the Auto classes of models, each a table of its own (a row's ``models`` says which class each one loads)
+MODEL_AUTO_CLASSES = (
+    "AutoModel",
+    "AutoModelForMaskedLM",
+    "AutoModelForSequenceClassification",
+    "AutoModelForTokenClassification",
+    "AutoModelForQuestionAnswering",
+    "AutoModelForImageClassification",
+    "AutoModelForAudioClassification",
+    "AutoModelForCTC",
+    "AutoBackbone",
+)
 
 
-IMAGE_CLASSIFICATION_NAMES = {
-    "vit": "ViTForImageClassification",
-    "swin": "SwinForImageClassification",
-    "convnext": "ConvNextForImageClassification",
-    "resnet": "ResNetForImageClassification",
-}
+@dataclass(frozen=True)
+class Architecture:
+    """One ``model_type``: its classes by name. ``models`` maps an Auto class to the class it loads."""
 
-BACKBONE_NAMES = {
-    "swin": "SwinBackbone",
-    "convnext": "ConvNextBackbone",
-    "resnet": "ResNetBackbone",
-}
+    model_type: str
+    module: str = ""  # under explorer/models/ ("" for a type with no model: its preprocessing only)
+    config: str = ""
+    models: dict[str, str] = field(default_factory=dict)
+    tokenizer: str = ""
+    tokenizer_module: str = TOKENIZER_MODULE
+    image_processor: str = ""
+    feature_extractor: str = ""
+    processor: str = ""
 
-AUDIO_CLASSIFICATION_NAMES = {"wav2vec2": "Wav2Vec2ForSequenceClassification"}
-
-CTC_NAMES = {"wav2vec2": "Wav2Vec2ForCTC"}
-
-# preprocessing: model type -> class, as transformers' image_processing_auto / feature_extraction_auto /
-# processing_auto tables (Swin checkpoints use ViT's image processor, ResNet's ConvNeXt's)
-IMAGE_PROCESSOR_NAMES = {
-    "vit": "ViTImageProcessor",
-    "swin": "ViTImageProcessor",
-    "deit": "ViTImageProcessor",
-    "convnext": "ConvNextImageProcessor",
-    "resnet": "ConvNextImageProcessor",
-    "clip": "CLIPImageProcessor",
-    "layoutlmv2": "LayoutLMv2ImageProcessor",
-}
-
-FEATURE_EXTRACTOR_NAMES = {
-    "wav2vec2": "Wav2Vec2FeatureExtractor",
-    "whisper": "WhisperFeatureExtractor",
-}
-
-PROCESSOR_NAMES = {
-    "wav2vec2": "Wav2Vec2Processor",
-    "clip": "CLIPProcessor",
-    "layoutlmv2": "LayoutLMv2Processor",
-}
-
-# tokenizers that live outside explorer.tokenization
-TOKENIZER_MODULES = {
-    "wav2vec2": "explorer.processing.ctc_tokenizer",
-    "clip": "explorer.processing.clip_tokenizer",
-    "layoutlmv2": "explorer.processing.layoutlmv2_tokenizer",
-}
+    @property
+    def model_module(self) -> str:
+        return f"explorer.models.{self.module}"
 
 
-def model_module(model_type: str) -> str:
-    return "explorer.models." + MODULE_OF_TYPE.get(model_type, model_type.replace("-", "_"))
+def text_heads(prefix: str) -> dict[str, str]:
+    """The five classes of a BERT-style text encoder (base model and its four heads)."""
+    return {
+        "AutoModel": f"{prefix}Model",
+        "AutoModelForMaskedLM": f"{prefix}ForMaskedLM",
+        "AutoModelForSequenceClassification": f"{prefix}ForSequenceClassification",
+        "AutoModelForTokenClassification": f"{prefix}ForTokenClassification",
+        "AutoModelForQuestionAnswering": f"{prefix}ForQuestionAnswering",
+    }
+
+
+def vision_heads(prefix: str, backbone: bool = True) -> dict[str, str]:
+    """An image model, its classifier, and (for staged architectures) its backbone."""
+    heads = {"AutoModel": f"{prefix}Model", "AutoModelForImageClassification": f"{prefix}ForImageClassification"}
+    return {**heads, "AutoBackbone": f"{prefix}Backbone"} if backbone else heads
+
+
+ARCHITECTURES = (
+    Architecture("bert", "bert", "BertConfig", text_heads("Bert"), tokenizer="BertTokenizerFast"),
+    Architecture("distilbert", "distilbert", "DistilBertConfig", text_heads("DistilBert"),
+                 tokenizer="DistilBertTokenizerFast"),
+    Architecture("roberta", "roberta", "RobertaConfig", text_heads("Roberta"), tokenizer="RobertaTokenizerFast"),
+    Architecture("xlm-roberta", "roberta", "XLMRobertaConfig", text_heads("XLMRoberta"),
+                 tokenizer="XLMRobertaTokenizerFast"),
+    Architecture("vit", "vit", "ViTConfig", vision_heads("ViT", backbone=False), image_processor="ViTImageProcessor"),
+    Architecture("swin", "swin", "SwinConfig", vision_heads("Swin"), image_processor="ViTImageProcessor"),
+    Architecture("convnext", "convnext", "ConvNextConfig", vision_heads("ConvNext"),
+                 image_processor="ConvNextImageProcessor"),
+    Architecture("resnet", "resnet", "ResNetConfig", vision_heads("ResNet"), image_processor="ConvNextImageProcessor"),
+    Architecture("wav2vec2", "wav2vec2", "Wav2Vec2Config",
+                 {"AutoModel": "Wav2Vec2Model", "AutoModelForAudioClassification": "Wav2Vec2ForSequenceClassification",
+                  "AutoModelForCTC": "Wav2Vec2ForCTC"},
+                 tokenizer="Wav2Vec2CTCTokenizer", tokenizer_module="explorer.processing.ctc_tokenizer",
+                 feature_extractor="Wav2Vec2FeatureExtractor", processor="Wav2Vec2Processor"),
+    Architecture("clip", "clip", "CLIPConfig", {"AutoModel": "CLIPModel"}, tokenizer="CLIPTokenizerFast",
+                 tokenizer_module="explorer.processing.clip_tokenizer", image_processor="CLIPImageProcessor",
+                 processor="CLIPProcessor"),
+    Architecture("clip_text_model", "clip", "CLIPTextConfig", {"AutoModel": "CLIPTextModel"}),
+    Architecture("clip_vision_model", "clip", "CLIPVisionConfig", {"AutoModel": "CLIPVisionModel"}),
+    # the configuration and preprocessing only: the model's visual backbone needs detectron2
+    Architecture("layoutlmv2", "layoutlmv2", "LayoutLMv2Config", tokenizer="LayoutLMv2TokenizerFast",
+                 tokenizer_module="explorer.processing.layoutlmv2_tokenizer",
+                 image_processor="LayoutLMv2ImageProcessor", processor="LayoutLMv2Processor"),
+    # preprocessing of types whose models explorer does not have (transformers' tables list them too)
+    Architecture("deit", image_processor="ViTImageProcessor"),
+    Architecture("whisper", feature_extractor="WhisperFeatureExtractor"),
+)
+
+ARCHITECTURE_OF = {row.model_type: row for row in ARCHITECTURES}
 
 
 class Registry:
-    """One table: ``model_type -> class``, resolved by importing the module that defines the class."""
+    """One table, ``model_type -> class``, derived from the rows; a class is imported when looked up."""
 
-    def __init__(self, what: str, names: dict[str, str], module_of=model_module) -> None:
+    def __init__(self, what: str, names: dict[str, tuple[str, str]]) -> None:
         self.what = what  # e.g. "AutoModelForMaskedLM", used in error messages
-        self._names = dict(names)
-        self._module_of = module_of
+        self._names = dict(names)  # model_type -> (module, class name)
         self._extra: dict[str, type] = {}
 
     def __contains__(self, model_type: object) -> bool:
@@ -152,7 +120,7 @@ class Registry:
         return iter(sorted(self._names.keys() | self._extra.keys()))
 
     def class_name(self, model_type: str) -> str:
-        return self._extra[model_type].__name__ if model_type in self._extra else self._names[model_type]
+        return self._extra[model_type].__name__ if model_type in self._extra else self._names[model_type][1]
 
     def get(self, model_type: str, source: str = "config.json") -> type:
         """The class for ``model_type``; an unknown type names ``source``, the known types and the closest."""
@@ -164,7 +132,8 @@ class Registry:
                 f"{', '.join(self)}.{errors.closest(str(model_type), self)} "
                 f"Use a checkpoint of a supported type, or add one with {self.what}.register()."
             )
-        return getattr(importlib.import_module(self._module_of(model_type)), self._names[model_type])
+        module, name = self._names[model_type]
+        return getattr(importlib.import_module(module), name)
 
     def by_class_name(self, class_name: str) -> type | None:
         """The registered class called ``class_name``, if any (e.g. from ``tokenizer_class``)."""
@@ -182,34 +151,47 @@ class Registry:
         self._extra[model_type] = cls
 
 
-CONFIGS = Registry("AutoConfig", CONFIG_NAMES)
-TOKENIZERS = Registry("AutoTokenizer", TOKENIZER_NAMES,
-                      module_of=lambda model_type: TOKENIZER_MODULES.get(model_type, "explorer.tokenization"))
-MODELS = Registry("AutoModel", MODEL_NAMES)
-MASKED_LM = Registry("AutoModelForMaskedLM", MASKED_LM_NAMES)
-SEQUENCE_CLASSIFICATION = Registry("AutoModelForSequenceClassification", SEQUENCE_CLASSIFICATION_NAMES)
-TOKEN_CLASSIFICATION = Registry("AutoModelForTokenClassification", TOKEN_CLASSIFICATION_NAMES)
-QUESTION_ANSWERING = Registry("AutoModelForQuestionAnswering", QUESTION_ANSWERING_NAMES)
-IMAGE_CLASSIFICATION = Registry("AutoModelForImageClassification", IMAGE_CLASSIFICATION_NAMES)
-BACKBONES = Registry("AutoBackbone", BACKBONE_NAMES)
-AUDIO_CLASSIFICATION = Registry("AutoModelForAudioClassification", AUDIO_CLASSIFICATION_NAMES)
-CTC = Registry("AutoModelForCTC", CTC_NAMES)
-IMAGE_PROCESSORS = Registry("AutoImageProcessor", IMAGE_PROCESSOR_NAMES,
-                            module_of=lambda model_type: "explorer.processing.image")
-FEATURE_EXTRACTORS = Registry("AutoFeatureExtractor", FEATURE_EXTRACTOR_NAMES,
-                              module_of=lambda model_type: "explorer.processing.audio")
-PROCESSORS = Registry("AutoProcessor", PROCESSOR_NAMES, module_of=lambda model_type: "explorer.processing.multimodal")
+def table(what: str, column) -> Registry:
+    """The table of one column of the rows: ``column(row)`` gives (module, class name), or a falsy name."""
+    return Registry(what, {row.model_type: column(row) for row in ARCHITECTURES if column(row)[1]})
 
-# the Auto classes of models, by name; a head's Auto class before AutoModel, the backbone not among them (a
-# checkpoint is never saved from a backbone)
-MODEL_AUTO_CLASSES = {table.what: table for table in (
-    MASKED_LM, SEQUENCE_CLASSIFICATION, TOKEN_CLASSIFICATION, QUESTION_ANSWERING, IMAGE_CLASSIFICATION,
-    AUDIO_CLASSIFICATION, CTC, MODELS,
-)}
+
+def model_table(auto: str) -> Registry:
+    return table(auto, lambda row: (row.model_module, row.models.get(auto, "")))
+
+
+CONFIGS = table("AutoConfig", lambda row: (row.model_module, row.config))
+TOKENIZERS = table("AutoTokenizer", lambda row: (row.tokenizer_module, row.tokenizer))
+IMAGE_PROCESSORS = table("AutoImageProcessor", lambda row: (IMAGE_PROCESSOR_MODULE, row.image_processor))
+FEATURE_EXTRACTORS = table("AutoFeatureExtractor", lambda row: (FEATURE_EXTRACTOR_MODULE, row.feature_extractor))
+PROCESSORS = table("AutoProcessor", lambda row: (PROCESSOR_MODULE, row.processor))
+MODEL_TABLES = {auto: model_table(auto) for auto in MODEL_AUTO_CLASSES}
+MODELS = MODEL_TABLES["AutoModel"]
+BACKBONES = MODEL_TABLES["AutoBackbone"]
 
 
 def auto_class_for_architecture(model_type: str, architecture: str | None) -> str:
     """The name of the Auto class whose table has ``architecture`` (config.json's ``architectures[0]``) for
-    ``model_type``; AutoModel when no table has it (e.g. a pre-training head explorer does not have)."""
-    return next((name for name, table in MODEL_AUTO_CLASSES.items()
-                 if model_type in table and table.class_name(model_type) == architecture), MODELS.what)
+    ``model_type``; AutoModel when no table has it (e.g. a pre-training head explorer does not have). A
+    checkpoint is never saved from a backbone, so AutoBackbone is not among the answers."""
+    return next((auto for auto, found in MODEL_TABLES.items()
+                 if auto != "AutoBackbone" and model_type in found and found.class_name(model_type) == architecture),
+                "AutoModel")
+
+
+def exported_classes() -> dict[str, str]:
+    """Every class a row names, with its module (``explorer.__all__`` is built from this); a fast tokenizer's
+    slow name (``BertTokenizer`` for ``BertTokenizerFast``) is the same class, exported too."""
+    found: dict[str, str] = {}
+    for row in ARCHITECTURES:
+        for name in (row.config, *row.models.values()):
+            found[name] = row.model_module
+        if row.tokenizer:
+            found[row.tokenizer] = row.tokenizer_module
+            if row.tokenizer.endswith("Fast"):
+                found[row.tokenizer.removesuffix("Fast")] = row.tokenizer_module
+        for name, module in ((row.image_processor, IMAGE_PROCESSOR_MODULE),
+                             (row.feature_extractor, FEATURE_EXTRACTOR_MODULE), (row.processor, PROCESSOR_MODULE)):
+            found[name] = module
+    found.pop("", None)
+    return found

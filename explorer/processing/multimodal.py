@@ -144,7 +144,8 @@ class ProcessorMixin:
         (``apply_ocr=False``, ``do_lower_case=True``...)."""
         checkpoint = open_checkpoint(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
         refuse_remote_code(kwargs)
-        for loader_only in ("use_fast", "_from_auto", "_from_pipeline", "proxies", "code_revision"):
+        # config= (from AutoProcessor) is accepted as transformers does: the processor's class fixes its parts
+        for loader_only in ("config", "use_fast", "_from_auto", "_from_pipeline", "proxies", "code_revision"):
             kwargs.pop(loader_only, None)
         parts, rest = {}, dict(kwargs)
         for attribute in cls.attributes:
