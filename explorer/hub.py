@@ -13,6 +13,7 @@ import json
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from . import errors
@@ -62,6 +63,7 @@ class Checkpoint:
     _paths: dict[str, Path | None] = field(init=False, repr=False, default_factory=dict)
     _bytes: dict[str, bytes] = field(init=False, repr=False, default_factory=dict)
     _json: dict[str, dict[str, Any]] = field(init=False, repr=False, default_factory=dict)
+    _made: dict[Any, Any] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         location = str(self.folder / self.subfolder) if self.folder else ""
@@ -144,6 +146,13 @@ class Checkpoint:
                 return None
             self._json[filename] = parse_json(data, self.name_of(filename))
         return dict(self._json[filename])
+
+    def memo(self, key: Any, make: Callable[[], Any]) -> Any:
+        """``make()``'s result, made once per checkpoint: what a later load of the same checkpoint reuses
+        instead of opening a file again (e.g. a memory-mapped weights file, for the backbone after the model)."""
+        if key not in self._made:
+            self._made[key] = make()
+        return self._made[key]
 
     def describe(self) -> str:
         if self.folder:

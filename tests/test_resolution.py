@@ -107,3 +107,10 @@ def test_loading_a_local_folder_imports_neither_the_catalog_nor_the_app(minilm_p
             "print(sorted(m for m in sys.modules if m.startswith(('explorer.catalog', 'explorer.widgets'))))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120)
     assert done.stdout.split() == ["[]"]
+
+
+def test_what_a_checkpoint_makes_once_is_reused(folder):
+    checkpoint, made = open_checkpoint(folder), []
+    first = checkpoint.memo(("weights", "model.safetensors"), lambda: made.append(1) or object())
+    assert checkpoint.memo(("weights", "model.safetensors"), lambda: made.append(1) or object()) is first
+    assert made == [1]
