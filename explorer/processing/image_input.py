@@ -209,6 +209,7 @@ def pil_to_rgb(image: Image.Image, do_convert_rgb: bool, name: str) -> Image.Ima
 
 
 def channel_format(value: Any, name: str) -> str | None:
+    """A ``data_format`` setting (a string or transformers' ChannelDimension) as a string or None."""
     value = getattr(value, "value", value)
     if value is None or value in (CHANNELS_FIRST, CHANNELS_LAST):
         return value
@@ -216,6 +217,7 @@ def channel_format(value: Any, name: str) -> str | None:
 
 
 def as_numpy(image: Any, name: str) -> np.ndarray:
+    """A torch tensor as a CPU numpy array of a pixel dtype (bfloat16 as float32); an array as it is."""
     if is_tensor(image):
         import torch
 
