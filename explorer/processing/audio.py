@@ -1,25 +1,24 @@
-"""Audio feature extractors (Wav2Vec2, Whisper) and ``load_audio``.
-
-Raw audio -> model inputs, with transformers' settings, outputs and numbers:
+"""Audio feature extractors (Wav2Vec2, Whisper): raw audio -> model inputs, with transformers' settings,
+outputs and numbers:
 
 * :class:`Wav2Vec2FeatureExtractor`: the waveform itself (``input_values``), padded and, per example,
   normalised to zero mean and unit variance; optionally an int32 ``attention_mask``.
 * :class:`WhisperFeatureExtractor`: a log-mel spectrogram (``input_features``, batch x mel bins x frames) of
   audio padded or cut to 30 s, computed with vectorised numpy (transformers' STFT, mel filters and scaling).
-* :func:`load_audio`: a WAV / FLAC / OGG file -> a mono float32 array at the rate a model needs, resampled
-  with a band-limited (Kaiser-windowed sinc) filter, :func:`resample`.
 
 Both extractors share :class:`SequenceFeatureExtractor`: transformers' padding and truncation rules
 (``padding`` True / 'longest' / 'max_length' / False, ``max_length``, ``truncation``, ``pad_to_multiple_of``,
 ``padding_side``) and its checks on ``sampling_rate``. Audio that cannot be processed (empty, NaN or infinite
-samples, several channels, the wrong sampling rate, an unreadable file) raises :class:`errors.AudioInputError`.
+samples, several channels, the wrong sampling rate) raises :class:`errors.AudioInputError`.
+
+Files are read by :func:`load_audio` (:mod:`explorer.processing.audio_file`) and resampled by
+:func:`resample` (:mod:`explorer.processing.resampling`); both stay importable from here, where the README
+documents them.
 """
 
 from __future__ import annotations
 
-import io
 import logging
-import math
 import os
 import warnings
 from typing import Any, ClassVar
@@ -29,6 +28,8 @@ import numpy as np
 from .. import errors
 from ..batch import PADDING_STRATEGIES, BatchFeature, is_tensor
 from . import Preprocessor
+from .audio_file import load_audio
+from .resampling import is_positive_int, resample
 
 logger = logging.getLogger(__name__)
 
@@ -115,10 +116,6 @@ def _check_return_tensors(return_tensors: Any, who: str) -> str | None:
     return kind
 
 
-def _positive_int(value: Any) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value > 0
-
-
 # --- padding, truncation, normalisation ---------------------------------------------------------------------------
 
 
@@ -141,7 +138,7 @@ class SequenceFeatureExtractor(Preprocessor):
 
     def validate(self) -> None:
         for field, limit in type(self).limits.items():
-            if not _positive_int(getattr(self, field)):
+            if not is_positive_int(getattr(self, field)):
                 raise errors.ConfigValueError(
                     f"{type(self).__name__}: {field}={getattr(self, field)!r} must be a positive integer."
                 )
@@ -214,11 +211,11 @@ class SequenceFeatureExtractor(Preprocessor):
         """Truncate and pad 1-D examples as transformers' ``SequenceFeatureExtractor.pad``. Returns the padded
         rows (one 2-D array when they all have the same width, else a list) and each row's real length."""
         name = type(self).__name__
-        if pad_to_multiple_of is not None and not _positive_int(pad_to_multiple_of):
+        if pad_to_multiple_of is not None and not is_positive_int(pad_to_multiple_of):
             raise errors.AudioInputError(
                 f"{name}: pad_to_multiple_of={pad_to_multiple_of!r} must be a positive integer."
             )
-        if max_length is not None and not _positive_int(max_length):
+        if max_length is not None and not is_positive_int(max_length):
             raise errors.AudioInputError(f"{name}: max_length={max_length!r} must be a positive number of samples.")
 
         def round_up(length: int) -> int:
@@ -693,159 +690,6 @@ class WhisperFeatureExtractor(SequenceFeatureExtractor):
         return out
 
 
-# --- resampling ---------------------------------------------------------------------------------------------------
-
-# Kaiser-windowed sinc, the parameters of resampy's "kaiser_best" filter: 64 zero crossings each side, cut-off
-# (-6 dB) at 94.76 % of the lower Nyquist frequency, beta 14.77. Measured from 44.1 to 16 kHz: flat (error
-# below -100 dB) up to 7.1 kHz, -6 dB at 7.58 kHz, below -140 dB from 8 kHz on.
-RESAMPLE_ZERO_CROSSINGS = 64
-RESAMPLE_ROLLOFF = 0.9475937167399596
-RESAMPLE_BETA = 14.769656459379492
-_POLYPHASE_LIMIT = 1 << 23  # kernel entries (phases x taps) above which the direct method is used
-
-
-def _kernel(offsets: np.ndarray, ratio: float) -> np.ndarray:
-    """The interpolation filter at ``offsets`` (input samples from the output instant), for a cut-off of
-    ``ratio`` times the input Nyquist frequency: ``ratio * sinc(ratio * x) * kaiser(ratio * x / zero_crossings)``."""
-    import torch  # torch.special.i0: numpy's np.i0 is several times slower
-
-    scaled = np.clip(offsets * ratio, -RESAMPLE_ZERO_CROSSINGS, RESAMPLE_ZERO_CROSSINGS)
-    argument = RESAMPLE_BETA * np.sqrt(1.0 - (scaled / RESAMPLE_ZERO_CROSSINGS) ** 2)
-    window = torch.special.i0(torch.from_numpy(argument)).numpy() / np.i0(RESAMPLE_BETA)
-    return ratio * np.sinc(scaled) * window
-
-
-def resample(waveform: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
-    """Band-limited resampling of ``waveform`` (samples on the last axis) from ``orig_sr`` to ``target_sr`` Hz,
-    float32. Each output sample is the input convolved with a Kaiser-windowed sinc centred on its instant
-    (64 zero crossings each side); the cut-off sits at 94.8 % of the lower Nyquist frequency, so when
-    downsampling what the new rate cannot hold is removed rather than aliased. Output length:
-    ceil(n * target / orig), as librosa / transformers; samples beyond the ends count as zeros. Measured
-    (tests/processing/test_audio.py): tones resampled between 8, 16, 22.05, 44.1 and 48 kHz match the ideal
-    tone with an error 130 dB below it away from the edges, and tones above the new Nyquist frequency come
-    out more than 140 dB down. Rate pairs whose reduced ratio is huge (e.g. 44100 -> 16001) use a slower
-    direct method with the same filter."""
-    if not (_positive_int(orig_sr) and _positive_int(target_sr)):
-        raise errors.AudioInputError(f"resample: rates must be positive integers, got {orig_sr!r} -> {target_sr!r}.")
-    waveform = np.asarray(waveform, dtype=np.float32)
-    if waveform.ndim == 0:
-        raise errors.AudioInputError("resample: pass an array of samples (samples on the last axis), not a scalar.")
-    if orig_sr == target_sr:
-        return waveform.copy()
-    gcd = math.gcd(int(orig_sr), int(target_sr))
-    down, up = int(orig_sr) // gcd, int(target_sr) // gcd  # up output samples per down input samples
-    length = waveform.shape[-1]
-    out_length = math.ceil(length * up / down)
-    if length == 0:
-        return np.zeros(waveform.shape, dtype=np.float32)
-    ratio = min(up, down) / down * RESAMPLE_ROLLOFF  # cut-off relative to the input Nyquist frequency
-    half = math.ceil(RESAMPLE_ZERO_CROSSINGS / ratio)  # taps each side, in input samples
-    lead = waveform.shape[:-1]
-    signals = waveform.reshape(-1, length)
-    if up * (down + 2 * half) <= _POLYPHASE_LIMIT:
-        out = _resample_polyphase(signals, up, down, half, ratio, out_length)
-    else:
-        out = _resample_direct(signals, up, down, half, ratio, out_length)
-    return out.reshape(*lead, out_length)
-
-
-def _resample_polyphase(
-    signals: np.ndarray, up: int, down: int, half: int, ratio: float, out_length: int
-) -> np.ndarray:
-    """Output ``q * up + j`` is the dot product of input ``q * down - half ...`` with phase ``j``'s kernel:
-    one strided convolution (torch.conv1d) with ``up`` output channels."""
-    import torch
-
-    phases = np.arange(up)[:, None] * down / up  # instant of each phase within a block, in input samples
-    taps = np.arange(-half, down + half)[None, :]
-    kernels = _kernel(taps - phases, ratio)  # (up, down + 2 * half)
-    blocks = math.ceil(out_length / up)
-    needed = (blocks - 1) * down + down + 2 * half
-    length = signals.shape[-1]
-    padded = np.zeros((signals.shape[0], 1, needed), dtype=np.float32)
-    padded[:, 0, half: half + min(length, needed - half)] = signals[:, : needed - half]
-    with torch.no_grad():
-        out = torch.nn.functional.conv1d(
-            torch.from_numpy(padded), torch.from_numpy(kernels.astype(np.float32))[:, None, :], stride=down
-        )  # (signals, up, blocks)
-    return out.transpose(1, 2).reshape(signals.shape[0], -1)[:, :out_length].numpy()
-
-
-def _resample_direct(signals: np.ndarray, up: int, down: int, half: int, ratio: float, out_length: int) -> np.ndarray:
-    """For rate pairs with a huge reduced ratio (e.g. 44100 -> 16001): each output's kernel computed from its
-    exact instant ``m * down / up``, in chunks."""
-    length = signals.shape[-1]
-    padded = np.zeros((signals.shape[0], length + 2 * half + 2), dtype=np.float64)
-    padded[:, half: half + length] = signals
-    out = np.empty((signals.shape[0], out_length), dtype=np.float32)
-    offsets = np.arange(-half, half + 1)
-    chunk = max(1, (1 << 21) // offsets.size)
-    for start in range(0, out_length, chunk):
-        m = np.arange(start, min(start + chunk, out_length), dtype=np.int64)
-        base, remainder = np.divmod(m * down, up)  # exact: instant = base + remainder / up
-        weights = _kernel(offsets[None, :] - (remainder / up)[:, None], ratio)
-        indices = (base + half)[:, None] + offsets[None, :]
-        out[:, start: start + len(m)] = np.einsum("mt,smt->sm", weights, padded[:, indices])
-    return out
-
-
-# --- reading files ------------------------------------------------------------------------------------------------
-
-
-def _describe(source: Any) -> str:
-    if isinstance(source, (str, os.PathLike)):
-        return repr(os.fspath(source))
-    if isinstance(source, (bytes, bytearray)):
-        return f"<{len(source)} bytes of audio>"
-    name = getattr(source, "name", None)
-    return repr(name) if isinstance(name, str) else f"<{type(source).__name__}>"
-
-
-def load_audio(path_or_file: Any, sampling_rate: int = 16000, mono: bool = True) -> np.ndarray:
-    """Read an audio file (WAV, FLAC, OGG and what else libsndfile reads) with soundfile -> float32 samples
-    at ``sampling_rate`` Hz, resampled with :func:`resample` when the file's rate differs.
-
-    ``path_or_file``: a path, an open binary file, or the file's bytes. ``mono=True`` averages the channels
-    (shape (samples,)); ``mono=False`` keeps them (shape (channels, samples)). Missing, unreadable, corrupt and
-    empty files, and files holding NaN or infinite samples, raise :class:`errors.AudioInputError` naming the
-    file."""
-    import soundfile
-
-    if isinstance(path_or_file, np.ndarray) or is_tensor(path_or_file):
-        raise errors.AudioInputError(
-            "load_audio reads files; these are samples already. To change their rate use "
-            "resample(audio, orig_sr, target_sr)."
-        )
-    name = _describe(path_or_file)
-    if not _positive_int(sampling_rate):
-        raise errors.AudioInputError(f"load_audio({name}): sampling_rate={sampling_rate!r} must be a positive integer.")
-    source = io.BytesIO(path_or_file) if isinstance(path_or_file, (bytes, bytearray)) else path_or_file
-    if isinstance(source, (str, os.PathLike)):
-        if not os.path.exists(source):
-            raise errors.AudioInputError(f"Audio file {name} does not exist; check the path.")
-        if os.path.isdir(source):
-            raise errors.AudioInputError(f"Audio file {name} is a directory; pass the path of an audio file.")
-        if os.path.getsize(source) == 0:
-            raise errors.AudioInputError(f"Audio file {name} is empty (0 bytes); it holds no audio.")
-    try:
-        with soundfile.SoundFile(source) as file:
-            file_rate = file.samplerate
-            data = file.read(dtype="float32", always_2d=True)  # (frames, channels)
-    except (RuntimeError, TypeError, ValueError, OSError) as exc:  # LibsndfileError is a RuntimeError
-        raise errors.AudioInputError(
-            f"Audio file {name} could not be read ({exc}). It is corrupt or not an audio format libsndfile "
-            "reads (WAV, FLAC, OGG/Vorbis, MP3...); convert it, e.g. with ffmpeg, to WAV or FLAC."
-        ) from None
-    if data.size == 0:
-        raise errors.AudioInputError(f"Audio file {name} contains no audio samples.")
-    if not np.isfinite(data).all():
-        raise errors.AudioInputError(f"Audio file {name} contains NaN or infinite samples.")
-    waveform = data.mean(axis=1) if mono else np.ascontiguousarray(data.T)
-    if file_rate != sampling_rate:
-        waveform = resample(waveform, file_rate, sampling_rate)
-    return np.ascontiguousarray(waveform, dtype=np.float32)
-
-
 __all__ = [
     "SequenceFeatureExtractor",
     "Wav2Vec2FeatureExtractor",
@@ -856,3 +700,4 @@ __all__ = [
     "mel_to_hertz",
     "resample",
 ]
+

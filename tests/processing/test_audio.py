@@ -1,20 +1,19 @@
 """explorer's audio feature extractors against transformers': the same settings (printed and saved alike, each
 loading what the other saved), the same outputs (keys, container types, dtypes, shapes) and the same numbers
-(Wav2Vec2 within 1e-5, Whisper's log-mel spectrogram within 1e-4). ``load_audio`` and ``resample`` are checked
-against tones of known frequency and amplitude: resampling error below -100 dB, aliasing below -100 dB."""
+(Wav2Vec2 within 1e-5, Whisper's log-mel spectrogram within 1e-4). ``load_audio`` and ``resample`` are tested
+in test_audio_file.py and test_resampling.py."""
 
 from __future__ import annotations
 
-import io
 import json
 import logging
-import math
 
 import numpy as np
 import pytest
 import soundfile
 import torch
 import transformers
+from audio_checks import RATE, speech
 
 from explorer import errors
 from explorer.auto import AutoFeatureExtractor
@@ -24,21 +23,10 @@ from explorer.processing.audio import (
     Wav2Vec2FeatureExtractor,
     WhisperFeatureExtractor,
     load_audio,
-    resample,
 )
 
-RATE = 16000
 W2V_ATOL = 1e-5
 WHISPER_ATOL = 1e-4
-
-
-def speech(length: int, seed: int = 0, rate: int = RATE) -> np.ndarray:
-    """Speech-like float32 audio: two tones, a slow envelope, noise and an offset (so normalising matters)."""
-    rng = np.random.default_rng(seed)
-    t = np.arange(length) / rate
-    envelope = 0.5 + 0.5 * np.sin(2 * np.pi * 3 * t + seed)
-    tones = 0.3 * np.sin(2 * np.pi * (220 + 40 * seed) * t) + 0.1 * np.sin(2 * np.pi * 1800 * t)
-    return (envelope * tones + 0.02 * rng.standard_normal(length) + 0.05).astype(np.float32)
 
 
 def assert_same(theirs, ours, atol: float) -> None:
@@ -411,126 +399,3 @@ def test_an_old_whisper_config_with_mel_filters_loads(tmp_path):
     assert "mel_filters" not in ours.to_dict()
     overridden = WhisperFeatureExtractor.from_pretrained(tmp_path, feature_size=128)
     assert overridden.mel_filters.shape == (201, 128)
-
-
-# --- load_audio and resample --------------------------------------------------------------------------------------
-
-
-def tone(frequency: float, rate: int, seconds: float, amplitude: float) -> np.ndarray:
-    return amplitude * np.sin(2 * np.pi * frequency * np.arange(int(rate * seconds)) / rate)
-
-
-def snr_db(signal: np.ndarray, reference: np.ndarray, edge: int = 300) -> float:
-    """Signal-to-error ratio away from the ends (where the filter sees the zeros beyond the file)."""
-    error = signal[edge:-edge] - reference[edge:-edge]
-    return 10 * math.log10(np.sum(reference[edge:-edge] ** 2) / np.sum(error**2))
-
-
-@pytest.mark.parametrize("suffix, subtype", [(".wav", "PCM_16"), (".flac", "PCM_24")])
-def test_stereo_44k_file_becomes_mono_16k(tmp_path, suffix, subtype):
-    """Left 0.6 and right 0.2 of a 440 Hz sine: the mono mix is a 0.4 sine at 16 kHz."""
-    seconds, frequency = 1.5, 440.0
-    left, right = tone(frequency, 44100, seconds, 0.6), tone(frequency, 44100, seconds, 0.2)
-    path = tmp_path / f"stereo{suffix}"
-    soundfile.write(path, np.stack([left, right], axis=1), 44100, subtype=subtype)
-
-    audio = load_audio(path)
-    assert audio.dtype == np.float32 and audio.shape == (math.ceil(len(left) * 16000 / 44100),)
-    expected = tone(frequency, RATE, len(audio) / RATE, 0.4)
-    assert snr_db(audio, expected) > 60
-    spectrum = np.abs(np.fft.rfft(audio[2000:-2000] * np.hanning(len(audio) - 4000)))
-    peak = np.fft.rfftfreq(len(audio) - 4000, 1 / RATE)[spectrum.argmax()]
-    assert abs(peak - frequency) < RATE / (len(audio) - 4000)  # within one bin
-    amplitude = np.sqrt(2 * np.mean(audio[2000:-2000] ** 2))
-    assert abs(amplitude - 0.4) < 1e-3
-
-    both = load_audio(path, mono=False)
-    assert both.shape == (2, len(audio))
-    np.testing.assert_allclose(both.mean(axis=0), audio, atol=1e-6)
-
-
-def test_load_audio_reads_ogg_files_objects_and_bytes(tmp_path):
-    path = tmp_path / "tone.ogg"
-    soundfile.write(path, tone(1000, RATE, 1.0, 0.5), RATE, format="OGG", subtype="VORBIS")
-    audio = load_audio(path)
-    assert audio.shape == (RATE,) and audio.dtype == np.float32
-    spectrum = np.abs(np.fft.rfft(audio))
-    assert abs(np.fft.rfftfreq(RATE, 1 / RATE)[spectrum.argmax()] - 1000) <= 1
-    with open(path, "rb") as file:
-        np.testing.assert_array_equal(load_audio(file), audio)
-    np.testing.assert_array_equal(load_audio(path.read_bytes()), audio)
-
-
-def test_load_audio_at_the_files_rate_is_the_files_samples(tmp_path):
-    path = tmp_path / "speech.flac"
-    soundfile.write(path, speech(RATE), RATE, subtype="PCM_24")
-    np.testing.assert_array_equal(load_audio(str(path)), soundfile.read(path, dtype="float32")[0])
-
-
-def write_empty_wav(path):
-    with soundfile.SoundFile(path, "w", samplerate=RATE, channels=1, subtype="PCM_16"):
-        pass
-
-
-def write_nan_wav(path):
-    soundfile.write(path, np.array([0.0, np.nan, 0.1], dtype=np.float32), RATE, subtype="FLOAT")
-
-
-BAD_FILES = {
-    "missing": (None, "does not exist"),
-    "0 bytes": (lambda path: path.write_bytes(b""), "empty"),
-    "not audio": (lambda path: path.write_bytes(b"this is not a sound file\n" * 20), "could not be read"),
-    "truncated header": (lambda path: path.write_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt "), "could not be read"),
-    "no samples": (write_empty_wav, "no audio samples"),
-    "NaN samples": (write_nan_wav, "NaN"),
-}
-
-
-@pytest.mark.parametrize("case", list(BAD_FILES))
-def test_unreadable_files_are_audio_input_errors_naming_the_file(tmp_path, case):
-    write, words = BAD_FILES[case]
-    path = tmp_path / f"bad-{case.replace(' ', '-')}.wav"
-    if write is not None:
-        write(path)
-    with pytest.raises(errors.AudioInputError, match=words) as raised:
-        load_audio(path)
-    assert path.name in str(raised.value)
-
-
-def test_a_corrupt_file_object_is_named():
-    with pytest.raises(errors.AudioInputError, match="could not be read"):
-        load_audio(io.BytesIO(b"\x00" * 100))
-
-
-@pytest.mark.parametrize(
-    "orig, target, frequency",
-    [(44100, 16000, 440), (44100, 16000, 7000), (48000, 16000, 3000), (8000, 16000, 1000), (22050, 16000, 5000),
-     (16000, 44100, 7000), (16001, 16000, 440)],  # the last: a reduced ratio too large for polyphase tables
-)
-def test_resample_keeps_a_tone_within_minus_100_db(orig, target, frequency):
-    seconds = 0.25 if 16001 in (orig, target) else 1.0
-    resampled = resample(tone(frequency, orig, seconds, 0.5), orig, target)
-    assert resampled.dtype == np.float32 and len(resampled) == math.ceil(int(orig * seconds) * target / orig)
-    assert snr_db(resampled, tone(frequency, target, len(resampled) / target, 0.5)) > 100
-
-
-@pytest.mark.parametrize("frequency", [8500, 12000, 20000])
-def test_resample_removes_what_the_new_rate_cannot_hold(frequency):
-    """Tones above the new Nyquist frequency (8 kHz) would alias; they are removed (below -100 dB)."""
-    resampled = resample(tone(frequency, 44100, 1.0, 0.5), 44100, 16000)[300:-300]
-    assert 20 * math.log10(np.sqrt(np.mean(resampled**2)) / (0.5 / math.sqrt(2))) < -100
-
-
-def test_resample_keeps_leading_axes_and_checks_rates():
-    stereo = np.stack([tone(440, 48000, 0.1, 0.5), tone(440, 48000, 0.1, 0.1)])
-    out = resample(stereo, 48000, 16000)
-    assert out.shape == (2, 1600)
-    np.testing.assert_allclose(out[0], resample(stereo[0], 48000, 16000), atol=1e-6)
-    with pytest.raises(errors.AudioInputError, match="positive"):
-        resample(stereo, 0, 16000)
-    assert resample(np.zeros((2, 0)), 44100, 16000).shape == (2, 0)
-
-
-def test_load_audio_points_arrays_to_resample():
-    with pytest.raises(errors.AudioInputError, match="resample"):
-        load_audio(np.zeros(100, dtype=np.float32))
