@@ -33,6 +33,7 @@ from .resampling import is_positive_int, resample
 
 logger = logging.getLogger(__name__)
 
+MAX_DITHER = 1e3
 _FRAMES_PER_BLOCK = 4096  # STFT frames WhisperFeatureExtractor transforms at once: a 30 s chunk in one go
 
 
@@ -599,8 +600,13 @@ class WhisperFeatureExtractor(SequenceFeatureExtractor):
 
     def validate(self) -> None:
         super().validate()
-        if not isinstance(self.dither, (int, float)) or isinstance(self.dither, bool) or self.dither < 0:
-            raise errors.ConfigValueError(f"{type(self).__name__}: dither={self.dither!r} must be a number >= 0.")
+        # the noise's std on a [-1, 1] waveform (transformers suggests 1e-4): far more only drowns the speech,
+        # and past float32's range it overflows
+        if not isinstance(self.dither, (int, float)) or isinstance(self.dither, bool) or not 0 <= self.dither <= MAX_DITHER:
+            raise errors.ConfigValueError(
+                f"{type(self).__name__}: dither={self.dither!r} must be a number from 0 to {MAX_DITHER:g}. Fix "
+                "preprocessor_config.json."
+            )
 
     @property
     def mel_filters(self) -> np.ndarray:

@@ -270,7 +270,7 @@ def test_unknown_arguments_are_type_errors():
     "settings, field",
     [({"sampling_rate": 0}, "sampling_rate"), ({"feature_size": -1}, "feature_size"),
      ({"padding_side": "middle"}, "padding_side"), ({"n_fft": 0}, "n_fft"), ({"hop_length": 1.5}, "hop_length"),
-     ({"dither": -1.0}, "dither")],
+     ({"dither": -1.0}, "dither"), ({"dither": 2.0**63}, "dither"), ({"dither": float("nan")}, "dither")],
 )
 def test_settings_that_cannot_work_name_the_field(settings, field):
     whisper_only = field in ("n_fft", "hop_length", "dither")
