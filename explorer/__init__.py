@@ -40,7 +40,7 @@ _EXPORTS = {
     "BatchEncoding": "explorer.tokenization",
     "BatchFeature": "explorer.batch",
     "ResolutionTrace": "explorer.trace",
-    "LoadReport": "explorer.weights",
+    "LoadReport": "explorer.loading",
     "explore": "explorer.widgets",  # the notebook app; needs the lab extra (ipywidgets)
     **dict.fromkeys(
         ("BertConfig", "BertModel", "BertForMaskedLM", "BertForSequenceClassification",
