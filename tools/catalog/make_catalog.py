@@ -1,5 +1,6 @@
-"""Make the offline catalog: ``explorer/catalog/catalog.json`` and every folder under
-``explorer/catalog/checkpoints/`` (a dev tool, run from the repository root; not part of the installed package).
+"""Make the offline catalog in ``explorer/catalog/``: ``catalog.json`` and every folder under ``checkpoints/``.
+
+A dev tool, run from the repository root; not part of the installed package.
 
     pip install -e ".[catalog]"; apt-get install -y espeak-ng      # scikit-learn, espeak-ng (dev tools only)
     pip install --no-deps timm       # ImageNet class names for the Hub copies (only its data files are read)
