@@ -123,7 +123,7 @@ def load_pretrained(model_class: type[nn.Module], reference: Any, **kwargs: Any)
         )
     stage = model_class.__name__
     files = open_weights(checkpoint, stage)
-    marker = None if files else random_weights_marker(checkpoint, stage)
+    marker = None if files else require_random_weights(checkpoint, stage)
     dtype = choose_dtype(options.get("dtype", options.get("torch_dtype")), config, files)
     with torch.device("meta"), weights_from_checkpoint():
         model = model_class(config)
@@ -189,8 +189,9 @@ def choose_dtype(requested: Any, config: Any, files: list[WeightsFile]) -> torch
 
 
 def read_random_weights(checkpoint: Checkpoint) -> dict[str, Any] | None:
-    """The checkpoint's random-weights marker, or None when it has none (or one whose ``weights`` is not
-    ``"random"``). Read through the checkpoint like any of its files, so its guards (links out, sizes) hold."""
+    """The checkpoint's random-weights marker (its seed defaulting to 0), or None when it has none (or one whose
+    ``weights`` is not ``"random"``). Read through the checkpoint like any of its files, so its guards (links
+    out, sizes) hold."""
     marker = checkpoint.read_json(RANDOM_WEIGHTS_FILE)
     if marker is None or marker.get("weights") != "random":
         return None
@@ -201,16 +202,16 @@ def read_random_weights(checkpoint: Checkpoint) -> dict[str, Any] | None:
             f"{checkpoint.name_of(RANDOM_WEIGHTS_FILE)}: seed must be an integer from 0 to 2**64 - 1 and note a "
             f"string, got seed={seed!r}, note={note!r}. Remake the catalog copy, or delete the file."
         )
-    return marker
+    return {**marker, "seed": seed}
 
 
-def random_weights_marker(checkpoint: Checkpoint, stage: str) -> dict[str, Any]:
+def require_random_weights(checkpoint: Checkpoint, stage: str) -> dict[str, Any]:
     """For a checkpoint without weight files: its random-weights marker, recorded in the trace; without one,
     the error naming the weight files looked for."""
     marker = read_random_weights(checkpoint)
     if marker is None:
         raise no_weights_error(checkpoint)
-    checkpoint.trace.decide(stage, checkpoint.name_of(RANDOM_WEIGHTS_FILE), "seed", marker.get("seed", 0),
+    checkpoint.trace.decide(stage, checkpoint.name_of(RANDOM_WEIGHTS_FILE), "seed", marker["seed"],
                             "random weights", note=marker.get("note", "a catalog copy without weights"))
     return marker
 
@@ -218,10 +219,9 @@ def random_weights_marker(checkpoint: Checkpoint, stage: str) -> dict[str, Any]:
 def fill_random(model: nn.Module, marker: dict[str, Any]) -> LoadReport:
     """A catalog copy without weights: the architecture's initialisation from the marker's seed, the same on
     every load, without disturbing the caller's random state."""
-    seed = marker.get("seed", 0)
-    initialise_from_seed(model, seed)
+    initialise_from_seed(model, marker["seed"])
     note = marker.get("note", "a catalog copy of the checkpoint without its weights")
-    return LoadReport(type(model).__name__, random_weights=f"seed {seed}: {note}")
+    return LoadReport(type(model).__name__, random_weights=f"seed {marker['seed']}: {note}")
 
 
 # --- filling a model -----------------------------------------------------------------------------------------
