@@ -36,9 +36,9 @@ from pathlib import Path
 
 from common import LIBRARIES, cell, header, load_library, run_child
 
-# modules imported before timing from_pretrained alone: the library, its BERT modelling code, weights reader
+# modules imported before timing from_pretrained alone: the library, its BERT modelling code, the loader
 MODEL_MODULES = {
-    "explorer": ("explorer.auto", "explorer.weights", "explorer.models.bert", "safetensors"),
+    "explorer": ("explorer.auto", "explorer.loading", "explorer.models.bert", "safetensors"),
     "transformers": ("transformers.models.auto.modeling_auto", "transformers.models.bert.modeling_bert"),
 }
 TARGETS = {"cold start": 0.5, "from_pretrained": 0.25, "forward": 1.0, "peak RSS": 1.0}

@@ -124,7 +124,7 @@ def from_pretrained(name: str, label: str, folder: str) -> dict:
     __import__(MODELS[label][3] if name == "explorer" else MODELS[label][4])
     if name == "explorer":
         __import__("explorer.auto")
-        __import__("explorer.weights")
+        __import__("explorer.loading")
     else:
         __import__("transformers.models.auto.modeling_auto")
     begin = time.perf_counter()

@@ -26,7 +26,7 @@ _BASE_EXPORTS = {
     "BatchFeature": "explorer.batch",
     "ProcessorMixin": "explorer.processing.multimodal",
     "ResolutionTrace": "explorer.trace",
-    "LoadReport": "explorer.weights",
+    "LoadReport": "explorer.loading",
     "explore": "explorer.widgets",  # the notebook app; needs the lab extra (ipywidgets)
 }
 # public name -> module that defines it; every class of every registry row (configs, models, tokenizers,

@@ -301,7 +301,7 @@ class AutoModelClass(AutoClass):
 
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path: Any, *model_args: Any, **kwargs: Any) -> Any:
-        from .weights import LOAD_ARGUMENTS
+        from .loading import LOAD_ARGUMENTS
 
         checkpoint = open_checkpoint(pretrained_model_name_or_path, **pop_hub_kwargs(kwargs))
         refuse_remote_code(kwargs)

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import copy
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -21,37 +18,11 @@ from torch.nn import functional as F
 
 from . import errors
 from .configuration import PretrainedConfig
+from .initialisation import SKIP_INIT
+from .loading import load_pretrained, resolve_dtype
 from .outputs import ModelOutput
 from .trace import ResolutionTrace
-
-
-# Set by the loader while it builds a model on the meta device: initialising weights that the checkpoint
-# replaces is wasted work (and random init of meta tensors costs seconds of torch's first-use setup).
-SKIP_INIT: ContextVar[bool] = ContextVar("SKIP_INIT", default=False)
-
-
-# torch's own initialisers, which layers' constructors call (nn.Linear: kaiming_uniform_, nn.Embedding: normal_...)
-TORCH_INITIALISERS = [name for name in vars(nn.init) if name.endswith("_") and not name.startswith("_")]
-
-
-def _leave_as_is(tensor: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
-    return tensor
-
-
-@contextmanager
-def weights_from_checkpoint() -> Iterator[None]:
-    """Build models without initialising their weights: the loader fills them. Like transformers'
-    ``no_init_weights``, torch's initialisers are stood down meanwhile, as layers' constructors call them."""
-    token = SKIP_INIT.set(True)
-    saved = {name: getattr(nn.init, name) for name in TORCH_INITIALISERS}
-    for name in saved:
-        setattr(nn.init, name, _leave_as_is)
-    try:
-        yield
-    finally:
-        for name, function in saved.items():
-            setattr(nn.init, name, function)
-        SKIP_INIT.reset(token)
+from .weights import save_weights
 
 
 class PreTrainedModel(nn.Module):
@@ -76,7 +47,7 @@ class PreTrainedModel(nn.Module):
             )
         config.validate()  # before any layer allocates memory
         self.config = config
-        self.load_report: Any = None  # weights.LoadReport, set by from_pretrained
+        self.load_report: Any = None  # loading.LoadReport, set by from_pretrained
 
     def post_init(self) -> None:
         """Last line of every architecture's ``__init__``: initialise (unless the loader will fill the weights),
@@ -103,9 +74,7 @@ class PreTrainedModel(nn.Module):
 
     @classmethod
     def from_pretrained(cls, pretrained_model_name_or_path: Any, *model_args: Any, **kwargs: Any) -> PreTrainedModel:
-        """Build the model on the meta device and fill it from the checkpoint's weights; see weights.py."""
-        from .weights import load_pretrained
-
+        """Build the model on the meta device and fill it from the checkpoint's weights; see loading.py."""
         if model_args:
             raise errors.ConfigValueError(
                 f"{cls.__name__}.from_pretrained takes only keyword arguments after the reference, "
@@ -240,8 +209,6 @@ class PreTrainedModel(nn.Module):
         state_dict: dict[str, torch.Tensor] | None = None,
     ) -> list[Path]:
         """Write config.json and the weights (safetensors unless told otherwise), loadable by transformers."""
-        from .weights import save_weights
-
         directory = Path(save_directory)
         config = copy.deepcopy(self.config)
         config.architectures = [type(self).__name__]
@@ -272,17 +239,6 @@ class PreTrainedModel(nn.Module):
 def check_one_input(input_ids: torch.Tensor | None, inputs_embeds: torch.Tensor | None) -> None:
     if (input_ids is None) == (inputs_embeds is None):
         raise errors.ModelInputError("Pass exactly one of input_ids and inputs_embeds.")
-
-
-def resolve_dtype(dtype: torch.dtype | str) -> torch.dtype:
-    if isinstance(dtype, torch.dtype):
-        return dtype
-    resolved = getattr(torch, str(dtype).removeprefix("torch."), None)
-    if not isinstance(resolved, torch.dtype):
-        raise errors.ConfigValueError(
-            f"dtype={dtype!r} is not a torch dtype. Use e.g. torch.float32, 'float16', 'bfloat16' or 'auto'."
-        )
-    return resolved
 
 
 def resized_rows(old: torch.Tensor, count: int, mean_resizing: bool, std: float) -> torch.Tensor:

@@ -34,8 +34,9 @@ from explorer import (
     catalog,
     errors,
 )
-from explorer.catalog import make_catalog, training
+from explorer.loading import RANDOM_WEIGHTS_FILE, read_random_weights
 from explorer.resolution import open_checkpoint
+from tools.catalog import make_catalog, training
 
 
 def empty_cache(folder: Path, patch: pytest.MonkeyPatch) -> Path:
@@ -100,14 +101,14 @@ def test_every_shipped_folder_has_a_card_and_its_kind_s_files(entry):
     card = (folder / "README.md").read_text(encoding="utf-8")
     assert card.startswith("---\n") and "\n---\n\n# " in card
     assert entry.extra["summary"] and entry.title
-    marker = catalog.random_weights(folder)
+    marker = read_random_weights(open_checkpoint(folder))
     if entry.kind == "random":
         assert marker is not None and isinstance(marker["seed"], int) and "random" in marker["note"]
         assert "random weights" in card.lower() and not (folder / "model.safetensors").exists()
     else:
         assert marker is None and (folder / "model.safetensors").is_file()
         accuracy = entry.extra["accuracy"]
-        assert f"{accuracy:.2%}" in card and "python -m explorer.catalog.make_catalog" in card
+        assert f"{accuracy:.2%}" in card and "python -m tools.catalog.make_catalog" in card
         assert entry.extra["summary"] in card
 
 
@@ -233,7 +234,7 @@ def check_clip(reference):
 
 def check_random(model) -> None:
     assert "seed" in model.load_report.random_weights
-    assert any(d.file == catalog.RANDOM_WEIGHTS_FILE for d in model.resolution_trace.decisions)
+    assert any(d.file == RANDOM_WEIGHTS_FILE for d in model.resolution_trace.decisions)
 
 
 @checks("bert-base-uncased")
@@ -400,7 +401,7 @@ def test_a_copy_s_random_weights_follow_the_architecture_s_initialisation():
 def test_a_copy_s_trace_and_report_say_random_weights_not_zero_missing():
     model = AutoModel.from_pretrained("microsoft/resnet-50")
     weights = [d for d in model.resolution_trace.decisions if d.stage == "ResNetModel"]
-    assert [(d.file, d.key, d.result) for d in weights] == [(catalog.RANDOM_WEIGHTS_FILE, "seed", "random weights")]
+    assert [(d.file, d.key, d.result) for d in weights] == [(RANDOM_WEIGHTS_FILE, "seed", "random weights")]
     assert str(model.load_report).startswith("ResNetModel load report: random weights, seed ")
 
 

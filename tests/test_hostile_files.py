@@ -1,5 +1,6 @@
 """Hostile files: pickles that would run code, lying safetensors, JSON of the wrong shape or size, absurd
-configs, tokenizer files that are not, links and names that leave the checkpoint. Each ends, within two
+configs, tokenizer files that are not, random-weights markers that are not, links and names that leave the
+checkpoint. Each ends, within two
 seconds, in a typed error naming the file or field; nothing from a file ever runs.
 
 (tests/test_weights.py and tests/test_hub.py already cover a legacy pickle calling ``open``, damaged
@@ -23,6 +24,8 @@ from safetensors.torch import save_file
 
 from explorer import (AutoConfig, AutoFeatureExtractor, AutoImageProcessor, AutoModel, AutoTokenizer, BertConfig,
                       BertModel, errors)
+from explorer.hub import Checkpoint
+from explorer.loading import RANDOM_WEIGHTS_FILE
 from explorer.resolution import open_checkpoint
 from hubcache import add_to_cache
 from hubserver import hub  # noqa: F401  (a fixture)
@@ -475,7 +478,7 @@ def test_shard_names_that_climb_out_are_refused(tiny, tmp_path, index, shard):
     refused(lambda: AutoModel.from_pretrained(folder), errors.UnsafePathError, "leaves the checkpoint")
 
 
-@pytest.mark.parametrize("weight_map", [["a"], {"a": 5}, {"a": None}, "model.safetensors"])
+@pytest.mark.parametrize("weight_map", [["a"], {"a": 5}, {"a": None}, "model.safetensors", {}])
 def test_a_weight_map_of_the_wrong_shape(tiny, tmp_path, weight_map):
     folder = make(tmp_path / "ckpt", tiny, model__safetensors__index__json={"weight_map": weight_map})
     (folder / "model.safetensors").unlink()
@@ -492,3 +495,82 @@ def test_a_climbing_shard_name_from_the_hub_is_never_requested(hub, tiny):  # no
 def test_a_checkpoint_reference_is_refused_when_it_is_a_file_link_out(tmp_path, outside):
     (tmp_path / "ref").symlink_to(outside / "config.json")
     refused(lambda: open_checkpoint(tmp_path / "ref"), errors.CheckpointNotFoundError, "is a file")
+
+
+# --- the random-weights marker (a catalog copy's stand-in for weights) ----------------------------------------------
+
+
+MARKER = RANDOM_WEIGHTS_FILE.replace(".", "__")  # make()'s spelling of the file name
+
+
+def weightless(root: Path, tiny: Path, marker: bytes | str | dict | list) -> Path:
+    """A checkpoint with the tiny BERT's config.json and ``marker`` in place of weights."""
+    return make(root, config__json=(tiny / "config.json").read_bytes(), **{MARKER: marker})
+
+
+def test_a_valid_marker_gives_seeded_random_weights_read_once(tiny, tmp_path, monkeypatch):
+    folder = weightless(tmp_path / "ckpt", tiny, {"weights": "random", "seed": 7, "note": "a test copy"})
+    read_json, reads = Checkpoint.read_json, []
+
+    def counted(self, name, *args, **kwargs):
+        reads.append(name)
+        return read_json(self, name, *args, **kwargs)
+
+    monkeypatch.setattr(Checkpoint, "read_json", counted)
+    model = AutoModel.from_pretrained(folder)
+    assert model.load_report.random_weights == "seed 7: a test copy"
+    assert [(d.file, d.value) for d in model.resolution_trace.decisions if d.key == "seed"] == [(RANDOM_WEIGHTS_FILE, 7)]
+    assert reads.count(RANDOM_WEIGHTS_FILE) == 1
+
+
+def test_a_marker_is_read_in_a_subfolder_and_from_the_hub(hub, tiny, tmp_path):  # noqa: F811
+    marker = {"weights": "random", "seed": 3, "note": "elsewhere"}
+    weightless(tmp_path / "ckpt" / "text", tiny, marker)
+    in_subfolder = AutoModel.from_pretrained(tmp_path / "ckpt", subfolder="text")
+    assert any(d.file == f"text/{RANDOM_WEIGHTS_FILE}" for d in in_subfolder.resolution_trace.decisions)
+    hub.add_repo("org/copy", {"config.json": tiny / "config.json", RANDOM_WEIGHTS_FILE: json.dumps(marker).encode()})
+    from_hub = AutoModel.from_pretrained("org/copy", cache_dir=hub.cache)
+    assert from_hub.load_report.random_weights == in_subfolder.load_report.random_weights == "seed 3: elsewhere"
+
+
+def test_a_marker_not_for_random_weights_is_no_weights(tiny, tmp_path):
+    folder = weightless(tmp_path / "ckpt", tiny, {"weights": "real", "seed": "not even a number"})
+    refused(lambda: AutoModel.from_pretrained(folder), errors.EntryNotFoundError, r"has no weights")
+
+
+def test_a_marker_linking_out_of_the_folder_is_refused(tiny, tmp_path, outside):
+    (outside / RANDOM_WEIGHTS_FILE).write_text(json.dumps({"weights": "random", "seed": 1}))
+    folder = make(tmp_path / "ckpt", config__json=(tiny / "config.json").read_bytes())
+    (folder / RANDOM_WEIGHTS_FILE).symlink_to(outside / RANDOM_WEIGHTS_FILE)
+    refused(lambda: AutoModel.from_pretrained(folder), errors.UnsafePathError,
+            rf"{RANDOM_WEIGHTS_FILE} .*outside the checkpoint")
+
+
+def test_a_huge_marker_is_refused_before_it_is_read(tiny, tmp_path):
+    folder = weightless(tmp_path / "ckpt", tiny, b"")
+    with open(folder / RANDOM_WEIGHTS_FILE, "wb") as handle:  # sparse: 65 MB on paper, nothing on disk
+        handle.truncate(65 * 1024 * 1024)
+    refused(lambda: AutoModel.from_pretrained(folder), errors.MalformedFileError,
+            rf"{RANDOM_WEIGHTS_FILE} is \d+ bytes, more than")
+
+
+BAD_MARKERS = {  # the marker's content, what the message says
+    "not JSON": (b'{"weights": "random", "seed": ', "is not valid JSON"),
+    "deeply nested": (b'{"a": ' * 100_000 + b"1" + b"}" * 100_000, "is not valid JSON"),
+    "a JSON array": ([{"weights": "random", "seed": 1}], "must hold a JSON object"),
+    "seed a string": ({"weights": "random", "seed": "42"}, "seed must be an integer"),
+    "seed a float": ({"weights": "random", "seed": 1.5}, "seed must be an integer"),
+    "seed a boolean": ({"weights": "random", "seed": True}, "seed must be an integer"),
+    "seed null": ({"weights": "random", "seed": None}, "seed must be an integer"),
+    "seed negative": ({"weights": "random", "seed": -1}, "seed must be an integer"),
+    "seed past torch's seeds": ({"weights": "random", "seed": 2**64}, "seed must be an integer"),
+    "note a number": ({"weights": "random", "seed": 1, "note": 5}, "note a string"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_MARKERS)
+def test_a_marker_that_is_not_one_names_the_file(tiny, tmp_path, case):
+    content, message = BAD_MARKERS[case]
+    folder = weightless(tmp_path / "ckpt", tiny, content)
+    refused(lambda: AutoModel.from_pretrained(folder), errors.MalformedFileError,
+            rf"{RANDOM_WEIGHTS_FILE}.*{message}")

