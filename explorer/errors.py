@@ -70,7 +70,7 @@ class RemoteCodeError(ExplorerError, ValueError):
     """The checkpoint asks for code shipped inside it, which explorer never runs."""
 
 
-# --- Weights (weights.py, loading.py) ---------------------------------------------------------------------------------
+# --- Weights (weights.py, loading.py) ---------------------------------------------------------------------
 
 
 class CorruptWeightsError(ExplorerError, ValueError):
