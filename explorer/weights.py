@@ -112,19 +112,23 @@ WeightsFile = SafetensorsFile | PickleFile
 
 def open_weights(checkpoint: Checkpoint, stage: str) -> list[WeightsFile]:
     """The checkpoint's weight files, safetensors first, the choice recorded in the trace; [] when it has
-    none (see :func:`no_weights_error`)."""
+    none (see :func:`no_weights_error`). Each file is opened once per checkpoint: a second model loaded from
+    the same open checkpoint (the app's backbone after its model) maps the same memory."""
     for index, single, reader in ((SAFE_INDEX, SAFE_WEIGHTS, SafetensorsFile), (BIN_INDEX, BIN_WEIGHTS, PickleFile)):
-        path = checkpoint.get(single)
-        if path is not None:
+        if checkpoint.has(single):
             checkpoint.trace.decide(stage, checkpoint.name_of(single), "", None, "weights read from this file")
-            return [reader(path, checkpoint.name_of(single))]
+            return [open_once(checkpoint, reader, single, single)]
         if checkpoint.has(index):
             shards = shard_names(checkpoint, index)
             checkpoint.trace.decide(stage, checkpoint.name_of(index), "weight_map", f"{len(shards)} shards",
                                     "sharded weights")
-            return [reader(checkpoint.require(shard, f"the shard index {index}"), checkpoint.name_of(shard))
-                    for shard in shards]
+            return [open_once(checkpoint, reader, shard, f"the shard index {index}") for shard in shards]
     return []
+
+
+def open_once(checkpoint: Checkpoint, reader: type[WeightsFile], filename: str, needed_for: str) -> WeightsFile:
+    return checkpoint.memo(("weights", filename), lambda: reader(checkpoint.require(filename, needed_for),
+                                                                 checkpoint.name_of(filename)))
 
 
 def no_weights_error(checkpoint: Checkpoint) -> errors.EntryNotFoundError:
