@@ -115,7 +115,7 @@ class Panel:
 
     @staticmethod
     def has(session: Session, *names: str) -> bool:
-        """The checkpoint has one of these components (loaded, or failed: then the panel shows why)."""
+        """The checkpoint has one of these components (loaded, pending, or failed: then the panel shows why)."""
         return any(name in session.parts and session.parts[name].status != "absent" for name in names)
 
     def show_part_error(self, session: Session, *names: str) -> bool:

@@ -145,9 +145,10 @@ class OutputsPanel(Panel):
         logits = run.outputs.logits[0]
         id2label = session.get("model").config.id2label
         logit_rows = [(id2label.get(i, f"LABEL_{i}"), number(float(v))) for i, v in enumerate(logits[:50])]
+        top = [(id2label.get(i, f"LABEL_{i}"), p) for i, p in softmax_top(logits)]
         return (section(f"1. {self.labels['step_inputs']}", self.inputs_step(run))
                 + section(f"2. {self.labels['step_logits']} {list(run.outputs.logits.shape)}", table(logit_rows))
-                + section(f"3. {self.labels['step_softmax']}", bar_chart([(id2label.get(i, f"LABEL_{i}"), p) for i, p in softmax_top(logits)])))
+                + section(f"3. {self.labels['step_softmax']}", bar_chart(top)))
 
     def fill_mask(self, session: Session, run: Run) -> str:
         tokenizer = session.get("tokenizer")

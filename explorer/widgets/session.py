@@ -160,7 +160,8 @@ def names_a_class(settings: dict[str, Any], keys: tuple[str, ...], table: regist
     from ..auto import image_processor_spellings
 
     names = [settings[key] for key in keys if isinstance(settings.get(key), str)]
-    return any(table.by_class_name(spelling) is not None for name in names for spelling in image_processor_spellings(name))
+    return any(table.by_class_name(spelling) is not None
+               for name in names for spelling in image_processor_spellings(name))
 
 
 def image_processor_absent(checkpoint: Any, config: Any) -> str:
