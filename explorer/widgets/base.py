@@ -12,7 +12,7 @@ import ipywidgets as widgets
 import traitlets
 
 from ..samples import CLIP, PHOTO, SENTENCE
-from .render.html import error_box, esc, note
+from .render.html import error_box, note, panel_title
 from .session import Session, describe_error
 
 
@@ -24,6 +24,9 @@ class AppState(traitlets.HasTraits):
     text = traitlets.Unicode(SENTENCE)
     image = traitlets.Tuple(("flower.jpg", PHOTO.read_bytes()))  # (name, bytes): the sample photo or an upload
     audio = traitlets.Tuple(("hobbit.wav", CLIP.read_bytes()))  # (name, bytes): the sample clip or an upload
+    # bumped when a panel adds a component to the session after the load (the backbone, built when shown):
+    # the resolution panel shows it and its decisions
+    parts_changed = traitlets.Int(0)
 
 
 def guarded(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -50,7 +53,7 @@ class Panel:
         self.state = state
         self.labels = labels
         self.output = widgets.HTML()
-        self.box = widgets.VBox([widgets.HTML(f"<h3>{esc(labels['panel_' + self.name])}</h3>"), *self.controls(),
+        self.box = widgets.VBox([widgets.HTML(panel_title(labels["panel_" + self.name])), *self.controls(),
                                  self.output])
         self.box.add_class(f"explorer-panel-{self.name}")
         self.box.layout.display = "none"
@@ -112,7 +115,7 @@ class Panel:
 
     @staticmethod
     def has(session: Session, *names: str) -> bool:
-        """The checkpoint has one of these components (loaded, or failed: then the panel shows why)."""
+        """The checkpoint has one of these components (loaded, pending, or failed: then the panel shows why)."""
         return any(name in session.parts and session.parts[name].status != "absent" for name in names)
 
     def show_part_error(self, session: Session, *names: str) -> bool:

@@ -14,9 +14,8 @@ import numpy as np
 
 from .audio import read_clip
 from .base import Panel, guarded
-from .image import open_image
 from .render.charts import axis_labels, bar_chart, heatmap
-from .render.html import esc, note, number, section, table
+from .render.html import note, number, section, strong, table
 from .session import Session
 
 CLASSIFIERS = ("AutoModelForSequenceClassification", "AutoModelForImageClassification",
@@ -107,9 +106,7 @@ class OutputsPanel(Panel):
 
         model = session.get("model")
         if session.get("image_processor") is not None:
-            name, data = self.state.image
-            run = Run("image", dict(session.get("image_processor")(open_image(name, data), return_tensors="pt")),
-                      None)
+            run = Run("image", dict(session.process_image(self.state.image).inputs), None)
         elif session.get("feature_extractor") is not None:
             extractor = session.get("feature_extractor")
             waveform = read_clip(self.state.audio[1], extractor.sampling_rate)
@@ -148,9 +145,10 @@ class OutputsPanel(Panel):
         logits = run.outputs.logits[0]
         id2label = session.get("model").config.id2label
         logit_rows = [(id2label.get(i, f"LABEL_{i}"), number(float(v))) for i, v in enumerate(logits[:50])]
+        top = [(id2label.get(i, f"LABEL_{i}"), p) for i, p in softmax_top(logits)]
         return (section(f"1. {self.labels['step_inputs']}", self.inputs_step(run))
                 + section(f"2. {self.labels['step_logits']} {list(run.outputs.logits.shape)}", table(logit_rows))
-                + section(f"3. {self.labels['step_softmax']}", bar_chart([(id2label.get(i, f"LABEL_{i}"), p) for i, p in softmax_top(logits)])))
+                + section(f"3. {self.labels['step_softmax']}", bar_chart(top)))
 
     def fill_mask(self, session: Session, run: Run) -> str:
         tokenizer = session.get("tokenizer")
@@ -169,7 +167,7 @@ class OutputsPanel(Panel):
         return (section(f"1. {self.labels['step_inputs']}", self.inputs_step(run))
                 + section(f"2. {self.labels['step_logits']} {list(run.outputs.logits.shape)}",
                           note(" ".join(map(str, predicted.tolist()))))
-                + section(f"3. {self.labels['transcription']}", f"<b>{esc(text)}</b>"))
+                + section(f"3. {self.labels['transcription']}", strong(text)))
 
     def summary(self, run: Run) -> str:
         rows = []

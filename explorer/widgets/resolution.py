@@ -3,6 +3,8 @@ config's main fields, parameter counts per module and the load report."""
 
 from __future__ import annotations
 
+import ipywidgets as widgets
+
 from .base import Panel
 from .render.resolution import render_resolution
 from .session import Session, parameter_counts
@@ -10,6 +12,10 @@ from .session import Session, parameter_counts
 
 class ResolutionPanel(Panel):
     name = "resolution"
+
+    def controls(self) -> list[widgets.Widget]:
+        self.state.observe(self.refresh, "parts_changed")  # the backbone, built by its panel after the load
+        return []
 
     def applies_to(self, session: Session) -> bool:
         return True

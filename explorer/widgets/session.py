@@ -1,10 +1,14 @@
-"""One load of one checkpoint: a single ``open_checkpoint(reference)`` shared by every Auto class, so the
-resolution trace is one object, and each component either loaded, absent, or failed with a readable message."""
+"""One load of one checkpoint: a single ``open_checkpoint(reference)`` and a single config, both handed to every
+Auto class, so the resolution trace is one object. Which components the checkpoint has is decided up front from
+its files and the registry's rows; each is then loaded, absent (saying why), or failed with a readable message.
+The session also keeps the current image decoded and processed, once per input, for the panels that show it."""
 
 from __future__ import annotations
 
 import contextlib
+import copy
 import ctypes
+import io
 import logging
 import sys
 from collections.abc import Callable, Iterator
@@ -12,37 +16,43 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import errors
+from PIL import Image
 
-# config.architectures[0] suffix -> the Auto class that loads that head
-TASK_AUTO_CLASSES = (
-    ("ForMaskedLM", "AutoModelForMaskedLM"),
-    ("ForTokenClassification", "AutoModelForTokenClassification"),
-    ("ForQuestionAnswering", "AutoModelForQuestionAnswering"),
-    ("ForImageClassification", "AutoModelForImageClassification"),
-    ("ForCTC", "AutoModelForCTC"),
-    ("ForSequenceClassification", "AutoModelForSequenceClassification"),
-)
-# a checkpoint without this component: not an error, the panel is simply not shown
-ABSENT = (errors.EntryNotFoundError, errors.UnknownModelTypeError)
+from .. import errors, registry
+
+# files any tokenizer is read from: a checkpoint with none of them has no tokenizer (its model type may still
+# have a tokenizer class, as wav2vec2 classifiers saved without a vocabulary)
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "vocab.json")
 
 
 @dataclass
 class Part:
-    """One component of a load: its value, or why it is absent, or the message of what went wrong."""
+    """One component of a load: its value, or why it is absent, or the message of what went wrong; a
+    component built later by its panel (the backbone) is pending until then."""
 
     auto: str  # the Auto class asked, e.g. "AutoTokenizer"
     value: Any = None
     absent: str = ""
     error: str = ""
+    pending: str = ""
 
     @property
     def status(self) -> str:
-        return "error" if self.error else "absent" if self.absent else "loaded"
+        return ("error" if self.error else "absent" if self.absent else "pending" if self.pending
+                else "loaded")
 
     @property
     def result(self) -> str:
-        return self.error or self.absent or type(self.value).__name__
+        return self.error or self.absent or self.pending or type(self.value).__name__
+
+
+@dataclass
+class ProcessedImage:
+    """One input image: its (name, bytes), the decoded picture and what the image processor made of it."""
+
+    source: tuple[str, bytes]
+    image: Image.Image
+    inputs: dict[str, Any]  # the image processor's output: pixel_values (and any other model inputs)
 
 
 @dataclass
@@ -51,15 +61,37 @@ class Session:
     checkpoint: Any  # explorer.hub.Checkpoint
     config: Any  # a PretrainedConfig
     parts: dict[str, Part] = field(default_factory=dict)
+    processed: ProcessedImage | None = None  # the last image through the image processor
 
     def get(self, name: str) -> Any:
-        """The loaded component ``name``, or None when absent or failed."""
+        """The loaded component ``name``, or None when absent, pending or failed."""
         part = self.parts.get(name)
         return part.value if part is not None and part.status == "loaded" else None
 
     @property
     def trace(self) -> Any:
         return self.checkpoint.trace
+
+    def process_image(self, source: tuple[str, bytes]) -> ProcessedImage:
+        """The image ``source`` (name, bytes) decoded and through the image processor, once per input: the
+        image, outputs and backbone panels share it; another image replaces it."""
+        if self.processed is None or self.processed.source != source:
+            image = open_image(*source)
+            inputs = dict(self.get("image_processor")(image, return_tensors="pt"))
+            self.processed = ProcessedImage(source, image, inputs)
+        return self.processed
+
+
+def open_image(name: str, data: bytes) -> Image.Image:
+    """The picture in an uploaded file; a file PIL cannot read is an ImageInputError naming it."""
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except (OSError, ValueError, Image.DecompressionBombError) as error:
+        raise errors.ImageInputError(
+            f"{name} is not an image PIL can read ({error}). Upload a JPEG, PNG, WebP or another common format."
+        ) from None
+    return image
 
 
 def describe_error(error: BaseException) -> str:
@@ -82,28 +114,81 @@ def load_reports_in_panel() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def attempt(auto: str, load: Callable[[], Any]) -> Part:
-    """Run one Auto call; a missing component is absent, any other failure is kept as its message."""
+def attempt(auto: str, load: Callable[[], Any], absent: Callable[[], str] = lambda: "") -> Part:
+    """``absent()`` says why the checkpoint has no such component ("" when it has one); else ``load()`` it.
+    A failure of either is the component's error: nothing that fails is taken for absent."""
     try:
+        reason = absent()
+        if reason:
+            return Part(auto, absent=reason)
         with load_reports_in_panel():
             return Part(auto, value=load())
-    except ABSENT as error:
-        return Part(auto, absent=str(error))
     except Exception as error:  # noqa: BLE001 - shown in the panel instead of breaking the app
         return Part(auto, error=describe_error(error))
 
 
 def model_auto_class(config: Any) -> str:
     """The Auto class for the head the checkpoint was saved with (config.architectures[0]), else AutoModel."""
-    saved_from = (config.architectures or [""])[0]
-    if config.model_type == "wav2vec2" and saved_from.endswith("ForSequenceClassification"):
-        return "AutoModelForAudioClassification"
-    return next((auto for suffix, auto in TASK_AUTO_CLASSES if saved_from.endswith(suffix)), "AutoModel")
+    return registry.auto_class_for_architecture(config.model_type, (config.architectures or [None])[0])
+
+
+def no_row(table: registry.Registry, model_type: str) -> str:
+    """Why a component is absent: ``table`` has no class for the model type ("" when it has one)."""
+    if model_type in table:
+        return ""
+    return f"{table.what} has no class for model_type={model_type!r} (it has {', '.join(table)})."
+
+
+def tokenizer_absent(checkpoint: Any) -> str:
+    if any(checkpoint.has(name) for name in TOKENIZER_FILES):
+        return ""
+    return f"{checkpoint.describe()} has none of the tokenizer files {', '.join(TOKENIZER_FILES)}."
+
+
+def preprocessing_settings(checkpoint: Any, part: str) -> dict[str, Any] | None:
+    """The settings the checkpoint has for ``part`` ("image_processor" or "feature_extractor"): nested in
+    processor_config.json or in preprocessor_config.json; None when it has neither."""
+    from ..processing import PREPROCESSOR_CONFIG, nested_settings, read_settings
+
+    if nested_settings(checkpoint, part) is None and not checkpoint.has(PREPROCESSOR_CONFIG):
+        return None
+    return read_settings(checkpoint, part, "the explorer app")[1]
+
+
+def names_a_class(settings: dict[str, Any], keys: tuple[str, ...], table: registry.Registry) -> bool:
+    """One of ``keys`` of the settings names a class of ``table`` (in any of transformers' spellings)."""
+    from ..auto import image_processor_spellings
+
+    names = [settings[key] for key in keys if isinstance(settings.get(key), str)]
+    return any(table.by_class_name(spelling) is not None
+               for name in names for spelling in image_processor_spellings(name))
+
+
+def image_processor_absent(checkpoint: Any, config: Any) -> str:
+    """An image processor when the checkpoint has its settings and explorer a class for them: one the settings
+    name (legacy feature_extractor_type included, as AutoImageProcessor reads it), else the model type's."""
+    settings = preprocessing_settings(checkpoint, "image_processor")
+    if settings is None:
+        return f"{checkpoint.describe()} has no image processor settings."
+    table = registry.IMAGE_PROCESSORS
+    if names_a_class(settings, ("image_processor_type", "feature_extractor_type"), table):
+        return ""
+    return no_row(table, config.model_type)
+
+
+def feature_extractor_absent(checkpoint: Any, config: Any) -> str:
+    """A feature extractor when the checkpoint has its settings and explorer a class for them (named by
+    feature_extractor_type, else the model type's)."""
+    settings = preprocessing_settings(checkpoint, "feature_extractor")
+    if settings is None:
+        return f"{checkpoint.describe()} has no feature extractor settings."
+    table = registry.FEATURE_EXTRACTORS
+    return "" if names_a_class(settings, ("feature_extractor_type",), table) else no_row(table, config.model_type)
 
 
 def load_session(reference: str, **hub_kwargs: Any) -> Session:
     """Resolve ``reference`` and load everything it has. A bad reference or config raises (the app shows it);
-    a failing component is kept in its Part."""
+    a failing component is kept in its Part. The backbone is left pending: its panel builds it when shown."""
     import explorer
     from explorer.resolution import open_checkpoint
 
@@ -111,19 +196,33 @@ def load_session(reference: str, **hub_kwargs: Any) -> Session:
     config = explorer.AutoConfig.from_pretrained(checkpoint)
     session = Session(reference, checkpoint, config)
     parts = session.parts
-    parts["tokenizer"] = attempt("AutoTokenizer", lambda: explorer.AutoTokenizer.from_pretrained(checkpoint,
-                                                                                                 config=config))
+    parts["tokenizer"] = attempt("AutoTokenizer",
+                                 lambda: explorer.AutoTokenizer.from_pretrained(checkpoint, config=config),
+                                 lambda: tokenizer_absent(checkpoint))
     parts["image_processor"] = attempt("AutoImageProcessor",
-                                       lambda: explorer.AutoImageProcessor.from_pretrained(checkpoint))
-    if parts["image_processor"].status != "loaded":  # vision checkpoints' feature extractor is their image processor
-        parts["feature_extractor"] = attempt("AutoFeatureExtractor",
-                                             lambda: explorer.AutoFeatureExtractor.from_pretrained(checkpoint))
+                                       lambda: explorer.AutoImageProcessor.from_pretrained(checkpoint, config=config),
+                                       lambda: image_processor_absent(checkpoint, config))
+    if parts["image_processor"].status == "absent":  # vision checkpoints' feature extractor is their image processor
+        parts["feature_extractor"] = attempt(
+            "AutoFeatureExtractor", lambda: explorer.AutoFeatureExtractor.from_pretrained(checkpoint, config=config),
+            lambda: feature_extractor_absent(checkpoint, config))
     auto = model_auto_class(config)
-    parts["model"] = attempt(auto, lambda: getattr(explorer, auto).from_pretrained(checkpoint, config=config).eval())
-    if auto != "AutoModel" and parts["model"].status == "absent":
-        parts["model"] = attempt("AutoModel", lambda: explorer.AutoModel.from_pretrained(checkpoint, config=config))
-    parts["backbone"] = attempt("AutoBackbone", lambda: explorer.AutoBackbone.from_pretrained(checkpoint).eval())
+    parts["model"] = attempt(auto, lambda: getattr(explorer, auto).from_pretrained(checkpoint, config=config).eval(),
+                             lambda: no_row(registry.MODEL_AUTO_CLASSES[auto], config.model_type))
+    absent = no_row(registry.BACKBONES, config.model_type)
+    parts["backbone"] = Part("AutoBackbone", absent=absent, pending="" if absent else "built when its panel is shown")
     return session
+
+
+def load_backbone(session: Session, out_features: list[str]) -> Part:
+    """The session's checkpoint as a backbone returning ``out_features``: the same open checkpoint (its files,
+    hub arguments and trace) and a copy of the session's config with those stages (the session's stays)."""
+    import explorer
+
+    config = copy.copy(session.config)  # shallow: the setter gives the copy its own out_features and out_indices
+    config.out_features = out_features
+    return attempt("AutoBackbone",
+                   lambda: explorer.AutoBackbone.from_pretrained(session.checkpoint, config=config).eval())
 
 
 def return_freed_memory() -> None:
@@ -133,15 +232,6 @@ def return_freed_memory() -> None:
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL("libc.so.6").malloc_trim(0)
-
-
-def load_backbone(session: Session, out_features: list[str]) -> Any:
-    """The session's checkpoint as a backbone returning ``out_features`` (read afresh: the stages are a
-    config field, and the loaded model's config stays as it was)."""
-    import explorer
-
-    with load_reports_in_panel():
-        return explorer.AutoBackbone.from_pretrained(session.checkpoint.reference, out_features=out_features).eval()
 
 
 def parameter_counts(model: Any, depth: int = 2) -> list[tuple[str, int]]:

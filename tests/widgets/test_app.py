@@ -124,7 +124,8 @@ def test_a_component_that_fails_shows_its_message_in_its_panel_only(app, checkpo
 def test_explore_loads_the_reference_and_returns_a_displayable_app(checkpoints):
     app = explore(str(checkpoints["sentiment"]), lang="zh")
     assert isinstance(app, ExplorerApp) and app.checkpoint.value == str(checkpoints["sentiment"])
-    assert app._repr_mimebundle_ is not None and app.state.status == "ready"
+    view = app._repr_mimebundle_()["application/vnd.jupyter.widget-view+json"]
+    assert view["model_id"] == app.model_id and app.state.status == "ready"
 
 
 def test_explore_without_a_reference_asks_the_catalog_default(monkeypatch, checkpoints):

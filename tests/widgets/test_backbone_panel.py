@@ -43,3 +43,26 @@ def test_a_new_photo_redraws_the_feature_maps(backbone, app):
     before = backbone.output.value
     upload(app.panels["image"].upload, "green.png", png_bytes((0, 255, 0), size=(80, 64)))
     assert backbone.output.value != before and stages_shown(backbone.output.value) == {"stage4": [32, 2, 2]}
+
+
+def test_the_image_panels_share_one_processing_of_each_image(app, checkpoints, monkeypatch):
+    from test_image_panel import png_bytes, upload
+    from test_session import counting_calls
+
+    from explorer import ConvNextImageProcessor
+
+    calls = counting_calls(monkeypatch, ConvNextImageProcessor)
+    app.load(str(checkpoints["convnext"]))
+    assert {"image", "outputs", "backbone"} <= {name for name, panel in app.panels.items() if panel.visible}
+    assert len(calls) == 1
+    upload(app.panels["image"].upload, "green.png", png_bytes((0, 255, 0), size=(80, 64)))
+    assert len(calls) == 2 and "green.png" in app.panels["image"].source.value
+
+
+def test_the_backbone_is_built_when_shown_from_the_sessions_checkpoint(backbone, app):
+    session = app.state.session
+    assert backbone.model.resolution_trace is session.trace
+    assert "AutoBackbone" in app.panels["resolution"].output.value
+    assert "ConvNextBackbone" in app.panels["resolution"].output.value  # listed once built
+    next(box for box in backbone.stages.children if box.description == "stage2").value = True
+    assert backbone.model.resolution_trace is session.trace and session.config.out_features == ["stage4"]

@@ -9,6 +9,7 @@ import pytest
 
 from explorer.errors import InputError
 from explorer.widgets import ExplorerApp, i18n
+from explorer.widgets.app import PANELS
 
 WIDGETS = Path(i18n.__file__).parent
 
@@ -24,10 +25,12 @@ def test_every_label_the_code_asks_for_exists():
     """Literal lookups (labels["x"]) and the prefixed ones built from option values."""
     source = "\n".join(path.read_text() for path in WIDGETS.rglob("*.py"))
     asked = set(re.findall(r"labels\[[\"']([a-z_]+)[\"']\]", source))
-    asked |= {f"panel_{name}" for name in ("resolution", "text", "image", "audio", "outputs", "backbone")}
-    asked |= {f"mode_{m}" for m in ("single", "pair", "batch")} | {f"kind_{k}" for k in ("text", "image", "audio")}
-    asked |= {"padding_false", "padding_longest", "padding_max_length", "truncation_false", "truncation_true",
-              "truncation_only_first", "truncation_only_second", "loaded", "absent", "error"}
+    asked |= {f"panel_{panel.name}" for panel in PANELS} | {f"kind_{k}" for k in ("text", "image", "audio")}
+    text = ExplorerApp().panels["text"]
+    asked |= {prefix + str(value).lower() for control, prefix in ((text.mode, "mode_"), (text.padding, "padding_"),
+                                                                  (text.truncation, "truncation_"))
+              for _, value in control.options}
+    asked |= {"loaded", "absent", "pending", "error"}  # Part.status
     assert asked <= set(i18n.EN), asked - set(i18n.EN)
 
 

@@ -13,7 +13,7 @@ from PIL import Image
 from explorer import AutoTokenizer
 from explorer.samples import PHOTO
 from explorer.widgets.i18n import EN
-from explorer.widgets.render import audio, charts, colors, images, resolution, tokens
+from explorer.widgets.render import audio, charts, colors, html, images, resolution, tokens
 
 
 def images_in(html: str) -> list[Image.Image]:
@@ -151,3 +151,17 @@ def test_the_resolution_view_lists_decisions_files_fields_and_the_report(minilm_
 def test_long_id2label_is_cut_in_the_main_fields():
     rows = dict(resolution.main_fields({"id2label": {i: f"c{i}" for i in range(1000)}, "model_type": "vit"}))
     assert "988 more" in rows["id2label"] and rows["model_type"] == "vit"
+
+
+def test_a_pending_component_is_listed_with_its_label():
+    table = resolution.components_table([("AutoBackbone", "built when its panel is shown", "pending")], EN)
+    assert f"{EN['pending']}: built when its panel is shown" in table
+
+
+@pytest.mark.parametrize("render, tag", [(html.panel_title, "h3"), (html.strong, "b")])
+def test_titles_and_bold_text_are_escaped(render, tag):
+    assert render("a <b> & c") == f"<{tag}>a &lt;b&gt; &amp; c</{tag}>"
+
+
+def test_the_busy_indicator_is_an_hourglass_and_the_escaped_text():
+    assert html.busy_indicator("Loading <x>") == "<span>&#8987; Loading &lt;x&gt;</span>"

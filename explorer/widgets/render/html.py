@@ -41,6 +41,19 @@ def table(rows: Iterable[Sequence[Any]], header: Sequence[str] | None = None, ra
     return f'<table class="explorer-table">{head}{body}</table>'
 
 
+def panel_title(title: str) -> str:
+    return f"<h3>{esc(title)}</h3>"
+
+
+def busy_indicator(text: str) -> str:
+    """An hourglass and ``text``, shown while a checkpoint loads."""
+    return f"<span>&#8987; {esc(text)}</span>"
+
+
+def strong(text: str) -> str:
+    return f"<b>{esc(text)}</b>"
+
+
 def section(title: str, body: str) -> str:
     return f"<h4>{esc(title)}</h4>{body}"
 

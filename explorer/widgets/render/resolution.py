@@ -33,7 +33,7 @@ def main_fields(config: Mapping[str, Any], limit: int = 12) -> list[tuple[str, s
 
 
 def components_table(components: Sequence[tuple[str, str, str]], labels: Mapping[str, str]) -> str:
-    """(Auto class, result, status) rows; status is "loaded", "absent" or "error"."""
+    """(Auto class, result, status) rows; status is "loaded", "absent", "pending" or "error"."""
     rows = [(f"<code>{esc(auto)}</code>", f"{esc(labels[status])}: {esc(result)}" if status != "loaded"
              else f"<b>{esc(result)}</b>") for auto, result, status in components]
     return table(rows, header=(labels["auto_class"], labels["resolved_to"]), raw=True)
