@@ -27,7 +27,7 @@ from .initialisation import initialise_from_seed, initialise_missing, weights_fr
 from .resolution import open_checkpoint
 from .weights import WeightsFile, first_float_dtype, no_weights_error, open_weights
 
-logger = logging.getLogger("explorer")
+logger = logging.getLogger(__name__)
 
 LOAD_ARGUMENTS = ("dtype", "torch_dtype", "ignore_mismatched_sizes", "output_loading_info")
 

@@ -105,7 +105,7 @@ def describe_error(error: BaseException) -> str:
 def load_reports_in_panel() -> Iterator[None]:
     """The loader logs an unclean load report as a warning; the app shows it in the Resolution panel instead
     of a red log block above the panels."""
-    logger = logging.getLogger("explorer.weights")
+    logger = logging.getLogger("explorer.loading")
     level = logger.level
     logger.setLevel(logging.ERROR)
     try:
@@ -208,7 +208,7 @@ def load_session(reference: str, **hub_kwargs: Any) -> Session:
             lambda: feature_extractor_absent(checkpoint, config))
     auto = model_auto_class(config)
     parts["model"] = attempt(auto, lambda: getattr(explorer, auto).from_pretrained(checkpoint, config=config).eval(),
-                             lambda: no_row(registry.MODEL_AUTO_CLASSES[auto], config.model_type))
+                             lambda: no_row(registry.MODEL_TABLES[auto], config.model_type))
     absent = no_row(registry.BACKBONES, config.model_type)
     parts["backbone"] = Part("AutoBackbone", absent=absent, pending="" if absent else "built when its panel is shown")
     return session

@@ -4,11 +4,12 @@ counts."""
 
 from __future__ import annotations
 
+import logging
 import shutil
 
 import pytest
 
-from explorer import AutoConfig, BertConfig, ConvNextConfig, Wav2Vec2Config, catalog
+from explorer import AutoBackbone, AutoConfig, BertConfig, ConvNextConfig, Wav2Vec2Config, catalog
 from explorer.samples import PHOTO
 from explorer.widgets.session import load_backbone, load_session, model_auto_class, parameter_counts
 
@@ -85,6 +86,18 @@ def test_the_backbone_is_left_to_its_panel_and_built_from_the_same_checkpoint(ch
     assert part.status == "loaded" and part.value.resolution_trace is session.trace
     assert part.value.config.out_features == ["stem", "stage2"] and part.value.config.out_indices == [0, 2]
     assert session.config.out_features == ["stage4"]  # the session's config is not changed
+
+
+def test_an_unclean_load_report_goes_to_the_panel_not_the_log(checkpoints, caplog):
+    """A backbone from a classifier checkpoint misses its stage norms: the report is the Part's, and nothing is
+    logged (in a notebook the log would be a red block above the panels)."""
+    session = load_session(str(checkpoints["convnext"]))
+    with caplog.at_level(logging.WARNING):
+        part = load_backbone(session, ["stem", "stage2"])
+    assert not part.value.load_report.is_clean and caplog.records == []
+    with caplog.at_level(logging.WARNING):  # outside the app, the loader does warn
+        AutoBackbone.from_pretrained(session.checkpoint, out_features=["stage2"])
+    assert "load report" in caplog.text
 
 
 def counting_calls(monkeypatch, cls) -> list[int]:
