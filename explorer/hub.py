@@ -64,6 +64,7 @@ class Checkpoint:
     _bytes: dict[str, bytes] = field(init=False, repr=False, default_factory=dict)
     _json: dict[str, dict[str, Any]] = field(init=False, repr=False, default_factory=dict)
     _made: dict[Any, Any] = field(init=False, repr=False, default_factory=dict)
+    _commit: str | None = field(init=False, repr=False, default=None)  # see _cached_commit
 
     def __post_init__(self) -> None:
         location = str(self.folder / self.subfolder) if self.folder else ""
@@ -182,6 +183,8 @@ class Checkpoint:
                 return None, ""
             if isinstance(cached, Path):
                 return cached, "cache"
+            if self.revision_cached():  # offline, the snapshot is there and the file not in it: absent, as below
+                return None, ""
         try:
             path = huggingface_hub.hf_hub_download(
                 self.reference,
@@ -245,7 +248,8 @@ class Checkpoint:
         from huggingface_hub import try_to_load_from_cache
 
         found = try_to_load_from_cache(
-            self.reference, self.name_of(filename), cache_dir=self.cache_dir, revision=self.revision
+            self.reference, self.name_of(filename), cache_dir=self.cache_dir,
+            revision=self._cached_commit() or self.revision,
         )
         return Path(found) if isinstance(found, str) else found
 
@@ -257,11 +261,19 @@ class Checkpoint:
 
     def revision_cached(self) -> bool:
         """Whether the Hugging Face cache holds a snapshot of this revision."""
-        repo = self._cache_folder()
-        revision = self.revision or "main"
-        ref = repo / "refs" / revision
-        commit = ref.read_text().strip() if ref.is_file() else revision
-        return (repo / "snapshots" / commit).is_dir()
+        return self._cached_commit() is not None
+
+    def _cached_commit(self) -> str | None:
+        """The commit of this revision's snapshot in the cache, or None; read from ``refs/`` until found, then
+        kept (huggingface_hub would read the ref again for every file name asked)."""
+        if self._commit is None:
+            repo = self._cache_folder()
+            revision = self.revision or "main"
+            ref = repo / "refs" / revision
+            commit = ref.read_text().strip() if ref.is_file() else revision
+            if (repo / "snapshots" / commit).is_dir():
+                self._commit = commit
+        return self._commit
 
     def _connection_error(self, filename: str, exc: Exception) -> errors.ExplorerError:
         status = _http_status(exc)

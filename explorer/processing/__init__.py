@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from .. import errors
 from ..configuration import check_field_name, merged_defaults
-from ..hub import Checkpoint, load_json_file, pop_hub_kwargs
+from ..hub import Checkpoint, pop_hub_kwargs
 from ..resolution import open_checkpoint
 from ..trace import ResolutionTrace
 
@@ -106,11 +106,11 @@ def read_settings(checkpoint: Checkpoint, part: str, needed_for: str) -> tuple[s
     nested = nested_settings(checkpoint, part)
     if nested is not None:
         return PROCESSOR_CONFIG, nested
-    path = checkpoint.get(PREPROCESSOR_CONFIG)
-    if path is None:
+    settings = checkpoint.read_json(PREPROCESSOR_CONFIG)
+    if settings is None:
         raise errors.EntryNotFoundError(
             f"{checkpoint.describe()} has neither {checkpoint.name_of(PREPROCESSOR_CONFIG)} nor a {part!r} entry "
             f"in {checkpoint.name_of(PROCESSOR_CONFIG)}, which {needed_for} needs. Pass a checkpoint saved with "
             "its preprocessing (save_pretrained of an image processor, feature extractor or processor)."
         )
-    return PREPROCESSOR_CONFIG, load_json_file(path, checkpoint.name_of(PREPROCESSOR_CONFIG))
+    return PREPROCESSOR_CONFIG, settings
