@@ -124,11 +124,11 @@ PROCESSOR_NAMES = {
     "layoutlmv2": "LayoutLMv2Processor",
 }
 
-# tokenizers that live outside explorer.tokenization
+# tokenizers in a module of their own (the others are imported from the explorer.tokenization package)
 TOKENIZER_MODULES = {
-    "wav2vec2": "explorer.processing.ctc_tokenizer",
-    "clip": "explorer.processing.clip_tokenizer",
-    "layoutlmv2": "explorer.processing.layoutlmv2_tokenizer",
+    "wav2vec2": "explorer.tokenization.wav2vec2_ctc",
+    "clip": "explorer.tokenization.clip",
+    "layoutlmv2": "explorer.tokenization.layoutlmv2",
 }
 
 

@@ -36,12 +36,11 @@ from ..batch import BatchFeature
 from ..configuration import merged_defaults
 from ..hub import Checkpoint, pop_hub_kwargs, refuse_remote_code
 from ..resolution import open_checkpoint
+from ..tokenization.files import TOKENIZER_CONFIG
 from ..trace import ResolutionTrace
 from . import PROCESSOR_CONFIG, nested_settings
 
 logger = logging.getLogger(__name__)
-
-TOKENIZER_CONFIG = "tokenizer_config.json"
 
 # the keyword arguments each modality's preprocessing takes in a processor call (transformers' TextKwargs,
 # ImagesKwargs and AudioKwargs); a call's keyword argument goes to every modality that takes it
@@ -64,9 +63,9 @@ _CLASSES = {
     "Wav2Vec2FeatureExtractor": "explorer.processing.audio",
     "CLIPImageProcessor": "explorer.processing.image",
     "LayoutLMv2ImageProcessor": "explorer.processing.image",
-    "Wav2Vec2CTCTokenizer": "explorer.processing.ctc_tokenizer",
-    "CLIPTokenizerFast": "explorer.processing.clip_tokenizer",
-    "LayoutLMv2TokenizerFast": "explorer.processing.layoutlmv2_tokenizer",
+    "Wav2Vec2CTCTokenizer": "explorer.tokenization.wav2vec2_ctc",
+    "CLIPTokenizerFast": "explorer.tokenization.clip",
+    "LayoutLMv2TokenizerFast": "explorer.tokenization.layoutlmv2",
 }
 
 
@@ -77,8 +76,7 @@ def _class(name: str) -> type:
 def _base_classes(attribute: str) -> tuple[type, ...]:
     """What each kind of part must be (transformers' MODALITY_TO_BASE_CLASS_MAPPING)."""
     if attribute == "tokenizer":
-        from ..tokenization import PreTrainedTokenizerFast
-        from .ctc_tokenizer import Wav2Vec2CTCTokenizer
+        from ..tokenization import PreTrainedTokenizerFast, Wav2Vec2CTCTokenizer
 
         return PreTrainedTokenizerFast, Wav2Vec2CTCTokenizer
     if attribute == "image_processor":

@@ -479,14 +479,14 @@ def test_xlm_roberta(xlmr_folder: Path, tmp_path: Path) -> None:
 
 def test_precompiled_charsmap_is_taken_from_tokenizer_json() -> None:
     """XLM-RoBERTa's SentencePiece normalization table, alone or inside a Sequence (as transformers v5 finds it)."""
-    from explorer.tokenization import _precompiled_charsmap
+    from explorer.tokenization.files import precompiled_charsmap
 
     precompiled = {"type": "Precompiled", "precompiled_charsmap": "AAEC"}
-    assert _precompiled_charsmap(precompiled) == b"\x00\x01\x02"
+    assert precompiled_charsmap(precompiled) == b"\x00\x01\x02"
     in_sequence = {"type": "Sequence", "normalizers": [{"type": "NFKC"}, precompiled]}
-    assert _precompiled_charsmap(in_sequence) == b"\x00\x01\x02"
-    assert _precompiled_charsmap({"type": "NFKC"}) is None
-    assert _precompiled_charsmap(None) is None
+    assert precompiled_charsmap(in_sequence) == b"\x00\x01\x02"
+    assert precompiled_charsmap({"type": "NFKC"}) is None
+    assert precompiled_charsmap(None) is None
 
 
 def test_generic_tokenizer_uses_tokenizer_json_as_is(roberta_folders: dict[str, Path], tmp_path: Path) -> None:
