@@ -9,7 +9,13 @@ from tokenizers.models import WordPiece
 
 from ..hub import Checkpoint
 from .files import TOKENIZER_FILE, read_wordpiece_vocab, record_vocab
-from .tokenizers_backend import PreTrainedTokenizerFast, check_model_kind, required_tokens, required_vocab, settings_call
+from .tokenizers_backend import (
+    PreTrainedTokenizerFast,
+    check_model_kind,
+    required_tokens,
+    required_vocab,
+    settings_call,
+)
 
 
 class BertTokenizerFast(PreTrainedTokenizerFast):

@@ -202,7 +202,7 @@ class PythonBackend(PreTrainedTokenizerBase):
         split_special_tokens: bool | None = None,
     ) -> BatchEncoding:
         """Encode a string, a pair, or a batch of strings or pairs: ``input_ids`` and ``attention_mask`` (flat
-        lists for one input, one list per row for a batch). Nothing is added around the characters."""
+        lists for one input, one list per row for a batch). Nothing is added around the tokens."""
         if text is None:
             raise errors.TokenizerInputError("Pass the text to tokenize: a string, a list of strings or of pairs.")
         if return_offsets_mapping:

@@ -89,15 +89,8 @@ class Wav2Vec2CTCTokenizer(PythonBackend):
         self.target_lang = target_lang
         self.encoder = self._language_vocab(target_lang)
         self.decoder = {index: token for token, index in self.encoder.items()}
-        # transformers v5: any other "..._token" setting is a named, model-specific special token
         self._word_delimiter_token = as_token(word_delimiter_token, "word_delimiter_token", "the settings")
-        self._model_special_tokens: dict[str, str | AddedToken] = {}
-        if self._word_delimiter_token is not None:
-            self._model_special_tokens["word_delimiter_token"] = self._word_delimiter_token
-        for key, value in list(settings.items()):
-            if key.endswith("_token") and key not in SPECIAL_TOKENS_ATTRIBUTES and isinstance(value, (str, AddedToken)):
-                self._model_special_tokens[key] = settings.pop(key)
-        settings.pop("model_specific_special_tokens", None)
+        self._model_special_tokens = _model_special_tokens(self._word_delimiter_token, settings)
         super().__init__(bos_token=bos_token, eos_token=eos_token, unk_token=unk_token, pad_token=pad_token, **settings)
         # then, as transformers' Wav2Vec2CTCTokenizer: every multi-character entry is an added token stripping spaces
         self._add_multi_character_entries()
@@ -318,6 +311,21 @@ def _check_vocab(vocab: Any, source: str) -> dict[str, Any]:
                 f"{source}: the id of {token!r} must be a non-negative integer, not {index!r}."
             )
     return dict(vocab)
+
+
+def _model_special_tokens(
+    word_delimiter_token: str | AddedToken | None, settings: dict[str, Any]
+) -> dict[str, str | AddedToken]:
+    """The word delimiter and, as transformers v5, any other "..._token" setting (taken out of ``settings``):
+    named special tokens of this model."""
+    tokens: dict[str, str | AddedToken] = {}
+    if word_delimiter_token is not None:
+        tokens["word_delimiter_token"] = word_delimiter_token
+    for key, value in list(settings.items()):
+        if key.endswith("_token") and key not in SPECIAL_TOKENS_ATTRIBUTES and isinstance(value, (str, AddedToken)):
+            tokens[key] = settings.pop(key)
+    settings.pop("model_specific_special_tokens", None)
+    return tokens
 
 
 def _word_offsets(char_offsets: CharOffsets, delimiter_char: str = " ") -> CharOffsets:
