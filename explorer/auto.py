@@ -11,8 +11,7 @@ from .configuration import CONFIG_NAME, PretrainedConfig, read_config_dict
 from .hub import Checkpoint, pop_hub_kwargs, refuse_remote_code
 from .resolution import open_checkpoint
 from .registry import Registry
-
-TOKENIZER_CONFIG = "tokenizer_config.json"
+from .tokenization.files import TOKENIZER_CONFIG
 
 
 class AutoClass:

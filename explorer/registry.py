@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 
 from . import errors
 
-# where each kind of class lives, unless a row says otherwise
-TOKENIZER_MODULE = "explorer.tokenization"
+# where each kind of preprocessing class lives (a tokenizer's module is in its row)
 IMAGE_PROCESSOR_MODULE = "explorer.processing.image"
 FEATURE_EXTRACTOR_MODULE = "explorer.processing.audio"
 PROCESSOR_MODULE = "explorer.processing.multimodal"
@@ -44,7 +43,7 @@ class Architecture:
     config: str = ""
     models: dict[str, str] = field(default_factory=dict)
     tokenizer: str = ""
-    tokenizer_module: str = TOKENIZER_MODULE
+    tokenizer_module: str = ""  # under explorer/tokenization/
     image_processor: str = ""
     feature_extractor: str = ""
     processor: str = ""
@@ -52,6 +51,10 @@ class Architecture:
     @property
     def model_module(self) -> str:
         return f"explorer.models.{self.module}"
+
+    @property
+    def tokenizer_module_path(self) -> str:
+        return f"explorer.tokenization.{self.tokenizer_module}"
 
 
 def text_heads(prefix: str) -> dict[str, str]:
@@ -72,12 +75,14 @@ def vision_heads(prefix: str, backbone: bool = True) -> dict[str, str]:
 
 
 ARCHITECTURES = (
-    Architecture("bert", "bert", "BertConfig", text_heads("Bert"), tokenizer="BertTokenizerFast"),
+    Architecture("bert", "bert", "BertConfig", text_heads("Bert"), tokenizer="BertTokenizerFast",
+                 tokenizer_module="bert"),
     Architecture("distilbert", "distilbert", "DistilBertConfig", text_heads("DistilBert"),
-                 tokenizer="DistilBertTokenizerFast"),
-    Architecture("roberta", "roberta", "RobertaConfig", text_heads("Roberta"), tokenizer="RobertaTokenizerFast"),
+                 tokenizer="DistilBertTokenizerFast", tokenizer_module="bert"),
+    Architecture("roberta", "roberta", "RobertaConfig", text_heads("Roberta"), tokenizer="RobertaTokenizerFast",
+                 tokenizer_module="roberta"),
     Architecture("xlm-roberta", "roberta", "XLMRobertaConfig", text_heads("XLMRoberta"),
-                 tokenizer="XLMRobertaTokenizerFast"),
+                 tokenizer="XLMRobertaTokenizerFast", tokenizer_module="roberta"),
     Architecture("vit", "vit", "ViTConfig", vision_heads("ViT", backbone=False), image_processor="ViTImageProcessor"),
     Architecture("swin", "swin", "SwinConfig", vision_heads("Swin"), image_processor="ViTImageProcessor"),
     Architecture("convnext", "convnext", "ConvNextConfig", vision_heads("ConvNext"),
@@ -86,16 +91,16 @@ ARCHITECTURES = (
     Architecture("wav2vec2", "wav2vec2", "Wav2Vec2Config",
                  {"AutoModel": "Wav2Vec2Model", "AutoModelForAudioClassification": "Wav2Vec2ForSequenceClassification",
                   "AutoModelForCTC": "Wav2Vec2ForCTC"},
-                 tokenizer="Wav2Vec2CTCTokenizer", tokenizer_module="explorer.processing.ctc_tokenizer",
+                 tokenizer="Wav2Vec2CTCTokenizer", tokenizer_module="wav2vec2_ctc",
                  feature_extractor="Wav2Vec2FeatureExtractor", processor="Wav2Vec2Processor"),
     Architecture("clip", "clip", "CLIPConfig", {"AutoModel": "CLIPModel"}, tokenizer="CLIPTokenizerFast",
-                 tokenizer_module="explorer.processing.clip_tokenizer", image_processor="CLIPImageProcessor",
+                 tokenizer_module="clip", image_processor="CLIPImageProcessor",
                  processor="CLIPProcessor"),
     Architecture("clip_text_model", "clip", "CLIPTextConfig", {"AutoModel": "CLIPTextModel"}),
     Architecture("clip_vision_model", "clip", "CLIPVisionConfig", {"AutoModel": "CLIPVisionModel"}),
     # the configuration and preprocessing only: the model's visual backbone needs detectron2
     Architecture("layoutlmv2", "layoutlmv2", "LayoutLMv2Config", tokenizer="LayoutLMv2TokenizerFast",
-                 tokenizer_module="explorer.processing.layoutlmv2_tokenizer",
+                 tokenizer_module="layoutlmv2",
                  image_processor="LayoutLMv2ImageProcessor", processor="LayoutLMv2Processor"),
     # preprocessing of types whose models explorer does not have (transformers' tables list them too)
     Architecture("deit", image_processor="ViTImageProcessor"),
@@ -161,7 +166,7 @@ def model_table(auto: str) -> Registry:
 
 
 CONFIGS = table("AutoConfig", lambda row: (row.model_module, row.config))
-TOKENIZERS = table("AutoTokenizer", lambda row: (row.tokenizer_module, row.tokenizer))
+TOKENIZERS = table("AutoTokenizer", lambda row: (row.tokenizer_module_path, row.tokenizer))
 IMAGE_PROCESSORS = table("AutoImageProcessor", lambda row: (IMAGE_PROCESSOR_MODULE, row.image_processor))
 FEATURE_EXTRACTORS = table("AutoFeatureExtractor", lambda row: (FEATURE_EXTRACTOR_MODULE, row.feature_extractor))
 PROCESSORS = table("AutoProcessor", lambda row: (PROCESSOR_MODULE, row.processor))
@@ -187,11 +192,16 @@ def exported_classes() -> dict[str, str]:
         for name in (row.config, *row.models.values()):
             found[name] = row.model_module
         if row.tokenizer:
-            found[row.tokenizer] = row.tokenizer_module
+            found[row.tokenizer] = row.tokenizer_module_path
             if row.tokenizer.endswith("Fast"):
-                found[row.tokenizer.removesuffix("Fast")] = row.tokenizer_module
+                found[row.tokenizer.removesuffix("Fast")] = row.tokenizer_module_path
         for name, module in ((row.image_processor, IMAGE_PROCESSOR_MODULE),
                              (row.feature_extractor, FEATURE_EXTRACTOR_MODULE), (row.processor, PROCESSOR_MODULE)):
             found[name] = module
     found.pop("", None)
     return found
+
+
+def class_named(name: str) -> type:
+    """The class a row names ``name`` (e.g. the part class of a processor), imported from its module."""
+    return getattr(importlib.import_module(exported_classes()[name]), name)

@@ -14,8 +14,8 @@ import pytest
 import torch
 from hubcache import copy_folder_to_cache
 from PIL import Image
-from test_tokenization import HOBBIT, HOBBIT_IDS, PIPELINE_ROWS
-from test_tokenization import PIPELINE_INPUTS as PIPELINE_SENTENCES
+from tokenization.cases import HOBBIT, HOBBIT_IDS, PIPELINE_ROWS
+from tokenization.cases import PIPELINE_INPUTS as PIPELINE_SENTENCES
 
 from explorer import (
     AutoBackbone,

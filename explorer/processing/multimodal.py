@@ -24,7 +24,6 @@ transformers v5 reads them:
 
 from __future__ import annotations
 
-import importlib
 import json
 import logging
 import os
@@ -36,12 +35,11 @@ from ..batch import BatchFeature
 from ..configuration import merged_defaults
 from ..hub import Checkpoint, pop_hub_kwargs, refuse_remote_code
 from ..resolution import open_checkpoint
+from ..tokenization.files import TOKENIZER_CONFIG
 from ..trace import ResolutionTrace
 from . import PROCESSOR_CONFIG, nested_settings
 
 logger = logging.getLogger(__name__)
-
-TOKENIZER_CONFIG = "tokenizer_config.json"
 
 # the keyword arguments each modality's preprocessing takes in a processor call (transformers' TextKwargs,
 # ImagesKwargs and AudioKwargs); a call's keyword argument goes to every modality that takes it
@@ -56,29 +54,13 @@ AUDIO_KWARGS = (
     "return_attention_mask", "device", "return_tensors",
 )
 MODALITY_KWARGS = ("text_kwargs", "images_kwargs", "audio_kwargs")
-_MODALITY_OF = {"text_kwargs": "tokenizer", "images_kwargs": "image_processor", "audio_kwargs": "feature_extractor"}
 _INPUT_NAMES = ("text", "images", "audio", "videos")
-
-# where the parts' classes live (imported when a processor is built)
-_CLASSES = {
-    "Wav2Vec2FeatureExtractor": "explorer.processing.audio",
-    "CLIPImageProcessor": "explorer.processing.image",
-    "LayoutLMv2ImageProcessor": "explorer.processing.image",
-    "Wav2Vec2CTCTokenizer": "explorer.processing.ctc_tokenizer",
-    "CLIPTokenizerFast": "explorer.processing.clip_tokenizer",
-    "LayoutLMv2TokenizerFast": "explorer.processing.layoutlmv2_tokenizer",
-}
-
-
-def _class(name: str) -> type:
-    return getattr(importlib.import_module(_CLASSES[name]), name)
 
 
 def _base_classes(attribute: str) -> tuple[type, ...]:
     """What each kind of part must be (transformers' MODALITY_TO_BASE_CLASS_MAPPING)."""
     if attribute == "tokenizer":
-        from ..tokenization import PreTrainedTokenizerFast
-        from .ctc_tokenizer import Wav2Vec2CTCTokenizer
+        from ..tokenization import PreTrainedTokenizerFast, Wav2Vec2CTCTokenizer
 
         return PreTrainedTokenizerFast, Wav2Vec2CTCTokenizer
     if attribute == "image_processor":
@@ -151,7 +133,7 @@ class ProcessorMixin:
         for attribute in cls.attributes:
             if attribute == "tokenizer":
                 continue
-            default = _class(cls.part_classes[attribute])
+            default = registry.class_named(cls.part_classes[attribute])
             known = set(merged_defaults(default)) | set(getattr(default, "call_arguments", ()))
             own = {key: rest.pop(key) for key in list(rest) if key in known}
             parts[attribute] = cls._load_preprocessor(checkpoint, attribute, default, own)
@@ -191,7 +173,7 @@ class ProcessorMixin:
         else the processor's own tokenizer class."""
         from ..tokenization import tokenizer_class_from_name
 
-        expected = _class(cls.part_classes["tokenizer"])
+        expected = registry.class_named(cls.part_classes["tokenizer"])
         named = (checkpoint.read_json(TOKENIZER_CONFIG) or {}).get("tokenizer_class")
         found = tokenizer_class_from_name(named) if isinstance(named, str) else None
         chosen = found if found is not None and issubclass(found, expected) else expected

@@ -26,10 +26,10 @@ import explorer
 from explorer import AutoProcessor, errors
 from explorer.batch import BatchFeature
 from explorer.processing.audio import Wav2Vec2FeatureExtractor
-from explorer.processing.clip_tokenizer import WORD_SPLIT, CLIPTokenizerFast
-from explorer.processing.ctc_tokenizer import Wav2Vec2CTCTokenizer
+from explorer.tokenization.clip import WORD_SPLIT, CLIPTokenizerFast
+from explorer.tokenization.wav2vec2_ctc import Wav2Vec2CTCTokenizer
 from explorer.processing.image import CLIPImageProcessor, LayoutLMv2ImageProcessor
-from explorer.processing.layoutlmv2_tokenizer import LayoutLMv2TokenizerFast
+from explorer.tokenization.layoutlmv2 import LayoutLMv2TokenizerFast
 from explorer.processing.multimodal import (
     CLIPProcessor,
     LayoutLMv2Processor,

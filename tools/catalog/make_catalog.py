@@ -480,7 +480,7 @@ CAPTION_TEMPLATES = ["a photo of the digit {}.", "a handwritten {}.", "the numbe
 def clip_tokenizer() -> Any:
     from tokenizers import Regex, pre_tokenizers
 
-    from explorer.processing.clip_tokenizer import WORD_SPLIT, CLIPTokenizerFast
+    from explorer.tokenization.clip import WORD_SPLIT, CLIPTokenizerFast
     from . import training
 
     captions = [template.format(word) for template in CAPTION_TEMPLATES for word in training.DIGIT_WORDS]

@@ -18,7 +18,8 @@ from typing import Any, ClassVar
 from tokenizers import Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
 from tokenizers.models import BPE
 
-from ..tokenization import RobertaTokenizerFast, _required_tokens, _required_vocab, _settings_call
+from .roberta import RobertaTokenizerFast
+from .tokenizers_backend import required_tokens, required_vocab, settings_call
 
 END_OF_WORD = "</w>"
 # CLIP's word pattern (OpenAI's, lower-case text); matches are kept, whatever lies between them is dropped
@@ -37,8 +38,8 @@ class CLIPTokenizerFast(RobertaTokenizerFast):
     }
 
     def _build(self, vocab: Any, merges: list[tuple[str, str]] | None) -> Tokenizer:
-        model = _settings_call(
-            self, BPE, vocab=_required_vocab(self, vocab), merges=merges or [], dropout=None,
+        model = settings_call(
+            self, BPE, vocab=required_vocab(self, vocab), merges=merges or [], dropout=None,
             continuing_subword_prefix="", end_of_word_suffix=END_OF_WORD, fuse_unk=False,
             unk_token=str(self.unk_token),
         )
@@ -54,7 +55,7 @@ class CLIPTokenizerFast(RobertaTokenizerFast):
         return tokenizer
 
     def _post_processor(self) -> processors.PostProcessor:
-        bos, eos = _required_tokens(self, "bos_token", "eos_token")
+        bos, eos = required_tokens(self, "bos_token", "eos_token")
         return processors.RobertaProcessing((eos, self.eos_token_id), (bos, self.bos_token_id),
                                             trim_offsets=False, add_prefix_space=False)
 

@@ -16,7 +16,7 @@ import transformers
 from tokenizers import Regex, Tokenizer, models, normalizers, pre_tokenizers, trainers
 
 from explorer import AutoTokenizer
-from explorer.processing.clip_tokenizer import WORD_SPLIT, CLIPTokenizer, CLIPTokenizerFast
+from explorer.tokenization.clip import WORD_SPLIT, CLIPTokenizer, CLIPTokenizerFast
 from explorer.tokenization import tokenizer_class_from_name
 from parity import assert_same_encoding
 

@@ -17,7 +17,7 @@ from parity import assert_same_encoding, plain
 from tokenizers.models import WordPiece
 
 from explorer import AutoTokenizer, errors, registry
-from explorer.processing.layoutlmv2_tokenizer import (
+from explorer.tokenization.layoutlmv2 import (
     LayoutLMv2Tokenizer,
     LayoutLMv2TokenizerFast,
 )

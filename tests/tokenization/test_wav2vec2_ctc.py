@@ -17,7 +17,7 @@ import transformers
 from parity import plain
 
 from explorer import AutoTokenizer, errors
-from explorer.processing.ctc_tokenizer import (
+from explorer.tokenization.wav2vec2_ctc import (
     Wav2Vec2CTCTokenizer,
     Wav2Vec2CTCTokenizerOutput,
 )

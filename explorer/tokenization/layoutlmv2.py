@@ -2,7 +2,7 @@
 
 A document is a list of words (from OCR, or given) and one box per word, ``[x0, y0, x1, y1]`` on a 0-1000
 scale. The words are tokenized as pre-split words (BERT's normalizer and WordPiece, exactly
-:class:`~explorer.tokenization.BertTokenizerFast`); then each token gets the box of the word it came from:
+:class:`~explorer.tokenization.bert.BertTokenizerFast`); then each token gets the box of the word it came from:
 
 - ``[CLS]`` gets ``cls_token_box`` ``[0, 0, 0, 0]``, ``[SEP]`` ``sep_token_box`` ``[1000, 1000, 1000, 1000]``,
   padding ``pad_token_box`` ``[0, 0, 0, 0]``;
@@ -21,7 +21,9 @@ import copy
 from typing import Any, ClassVar
 
 from .. import errors
-from ..tokenization import BatchEncoding, BertTokenizerFast, PreTrainedTokenizerFast
+from .batch_encoding import BatchEncoding
+from .bert import BertTokenizerFast
+from .tokenizers_backend import PreTrainedTokenizerFast
 
 BOX_SETTINGS = {
     "cls_token_box": [0, 0, 0, 0],
