@@ -338,6 +338,10 @@ class AutoModelForMaskedLM(AutoModelClass):
     """A masked-language-model head: logits over the vocabulary at every position."""
 
 
+class AutoModelForCausalLM(AutoModelClass):
+    """A decoder with a language-model head: next-token logits at every position; ``generate()`` extends a text."""
+
+
 class AutoModelForSequenceClassification(AutoModelClass):
     """A text classifier: one row of ``id2label`` logits per sequence."""
 

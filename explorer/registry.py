@@ -24,6 +24,7 @@ PROCESSOR_MODULE = "explorer.processing.multimodal"
 MODEL_AUTO_CLASSES = (
     "AutoModel",
     "AutoModelForMaskedLM",
+    "AutoModelForCausalLM",
     "AutoModelForSequenceClassification",
     "AutoModelForTokenClassification",
     "AutoModelForQuestionAnswering",
