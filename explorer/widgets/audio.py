@@ -11,7 +11,6 @@ import numpy as np
 from ..samples import CLIP
 from .base import Panel
 from .render.audio import render_audio
-from .render.html import note
 from .session import Session
 
 
@@ -51,5 +50,5 @@ class AudioPanel(Panel):
         features = extractor(waveform, sampling_rate=rate, return_tensors="np")
         shown = {key: np.asarray(value)[0] for key, value in features.items() if key != "attention_mask"}
         self.player.value = wav_bytes(waveform, rate)
-        self.output.value = note(type(extractor).__name__) + render_audio(
-            waveform, rate, shown, extractor.to_dict(), self.labels)
+        self.output.value = render_audio(type(extractor).__name__, waveform, rate, shown, extractor.to_dict(),
+                                         self.labels)

@@ -12,7 +12,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from .base import Panel, guarded
-from .render.charts import feature_grid
+from .render.charts import render_backbone
 from .render.html import note
 from .session import Session, load_backbone
 
@@ -80,5 +80,4 @@ class BackbonePanel(Panel):
             maps = self.model(pixel_values).feature_maps
         config = self.model.config
         stages = {stage: np.asarray(feature[0]) for stage, feature in zip(config.out_features, maps)}
-        self.output.value = (note(f"out_features={config.out_features} · out_indices={list(config.out_indices)}")
-                             + feature_grid(stages, self.labels))
+        self.output.value = render_backbone(config.out_features, config.out_indices, stages, self.labels)

@@ -7,7 +7,6 @@ import ipywidgets as widgets
 
 from ..samples import PHOTO
 from .base import Panel
-from .render.html import note
 from .render.images import render_image
 from .session import Session
 
@@ -28,6 +27,6 @@ class ImagePanel(Panel):
         self.show_input_name()
         processed = session.process_image(self.state.image)
         pixel_values = processed.inputs["pixel_values"]
-        self.output.value = note(type(processor).__name__) + render_image(
-            processed.image, pixel_values[0].numpy(), str(pixel_values.dtype), tuple(pixel_values.shape),
-            processor.to_dict(), self.labels)
+        self.output.value = render_image(type(processor).__name__, processed.image, pixel_values[0].numpy(),
+                                         str(pixel_values.dtype), tuple(pixel_values.shape), processor.to_dict(),
+                                         self.labels)

@@ -1,6 +1,8 @@
 """The outputs panel: the model on the current input. Classifiers show the pipeline's three steps (inputs,
 logits, softmax with id2label); masked LMs the top predictions for each mask; CTC models the transcription;
-base models a summary of their hidden states. An attention heatmap has layer and head selectors."""
+base models a summary of their hidden states. An attention heatmap has layer and head selectors. The panel
+runs the model and turns its tensors into plain data (softmax, top-k, id2label names, shapes, decoded text);
+``render/outputs.py`` draws them."""
 
 from __future__ import annotations
 
@@ -14,8 +16,8 @@ import numpy as np
 
 from .audio import read_clip
 from .base import Panel, guarded
-from .render.charts import axis_labels, bar_chart, heatmap
-from .render.html import note, number, section, strong, table
+from .render import outputs as render
+from .render.outputs import RunFacts
 from .session import Session
 
 CLASSIFIERS = ("AutoModelForSequenceClassification", "AutoModelForImageClassification",
@@ -41,6 +43,20 @@ def softmax_top(logits: Any, k: int = TOP_K) -> list[tuple[int, float]]:
     probabilities = torch.softmax(logits.float(), dim=-1)
     values, indices = probabilities.topk(min(k, probabilities.numel()))
     return [(int(i), float(v)) for v, i in zip(values, indices)]
+
+
+def hidden_state_rows(outputs: Mapping[str, Any]) -> list[tuple[str, list[int], float, float]]:
+    """(name, shape, mean, std) of every tensor of a model's output; a tuple's tensors (hidden_states,
+    attentions) one per layer, as name[index]."""
+    rows = []
+    for name, value in outputs.items():
+        values = value if isinstance(value, tuple) else (value,)
+        for index, tensor in enumerate(values):
+            if hasattr(tensor, "shape"):
+                label = f"{name}[{index}]" if isinstance(value, tuple) else name
+                data = tensor.float()
+                rows.append((label, list(tensor.shape), float(data.mean()), float(data.std())))
+    return rows
 
 
 def with_mask(text: str, mask_token: str) -> str:
@@ -84,16 +100,16 @@ class OutputsPanel(Panel):
         run = self.forward(session)
         self.last_run = run
         auto = session.parts["model"].auto
+        facts = self.facts(session, run)
         if auto in CLASSIFIERS:
-            body = self.classification(session, run)
+            view = self.classification(session, run, facts)
         elif auto == "AutoModelForMaskedLM":
-            body = self.fill_mask(session, run)
+            view = self.fill_mask(session, run, facts)
         elif auto == "AutoModelForCTC":
-            body = self.transcription(session, run)
+            view = self.transcription(session, run, facts)
         else:
-            body = self.summary(run)
-        self.output.value = note(f"{auto} -> {type(session.get('model')).__name__} · {self.labels['input']}: "
-                                 f"{self.labels['kind_' + run.kind]}") + body
+            view = render.hidden_states(facts, hidden_state_rows(run.outputs), self.labels)
+        self.output.value = view
         attentions = getattr(run.outputs, "attentions", None)
         if attentions:
             self.layer.max, self.head.max = len(attentions) - 1, attentions[0].shape[1] - 1
@@ -136,51 +152,31 @@ class OutputsPanel(Panel):
             "to run its model on. Load a checkpoint that ships its preprocessing files."
         )
 
-    def inputs_step(self, run: Run) -> str:
-        if run.kind == "text":
-            return note(" ".join(run.tokens))
-        return table([(name, list(value.shape)) for name, value in run.inputs.items()])
+    @staticmethod
+    def facts(session: Session, run: Run) -> RunFacts:
+        return RunFacts(session.parts["model"].auto, type(session.get("model")).__name__, run.kind, run.tokens,
+                        {name: list(value.shape) for name, value in run.inputs.items()})
 
-    def classification(self, session: Session, run: Run) -> str:
+    def classification(self, session: Session, run: Run, facts: RunFacts) -> str:
         logits = run.outputs.logits[0]
         id2label = session.get("model").config.id2label
-        logit_rows = [(id2label.get(i, f"LABEL_{i}"), number(float(v))) for i, v in enumerate(logits[:50])]
+        logit_rows = [(id2label.get(i, f"LABEL_{i}"), float(v)) for i, v in enumerate(logits[:50])]
         top = [(id2label.get(i, f"LABEL_{i}"), p) for i, p in softmax_top(logits)]
-        return (section(f"1. {self.labels['step_inputs']}", self.inputs_step(run))
-                + section(f"2. {self.labels['step_logits']} {list(run.outputs.logits.shape)}", table(logit_rows))
-                + section(f"3. {self.labels['step_softmax']}", bar_chart(top)))
+        return render.classification(facts, list(run.outputs.logits.shape), logit_rows, top, self.labels)
 
-    def fill_mask(self, session: Session, run: Run) -> str:
+    def fill_mask(self, session: Session, run: Run, facts: RunFacts) -> str:
         tokenizer = session.get("tokenizer")
         ids = run.inputs["input_ids"][0]
         positions = (ids == tokenizer.mask_token_id).nonzero().flatten().tolist()
-        parts = [note(f"{self.labels['masked_text']}: {run.text}")]
-        for position in positions:
-            rows = [(tokenizer.convert_ids_to_tokens(i), p) for i, p in softmax_top(run.outputs.logits[0, position])]
-            parts.append(section(f"{self.labels['predictions']} ({self.labels['token']} {position})", bar_chart(rows)))
-        return "".join(parts)
+        predictions = {position: [(tokenizer.convert_ids_to_tokens(i), p)
+                                  for i, p in softmax_top(run.outputs.logits[0, position])] for position in positions}
+        return render.fill_mask(facts, run.text, predictions, self.labels)
 
-    def transcription(self, session: Session, run: Run) -> str:
-        predicted = run.outputs.logits[0].argmax(-1)
+    def transcription(self, session: Session, run: Run, facts: RunFacts) -> str:
+        predicted = run.outputs.logits[0].argmax(-1).tolist()
         tokenizer = session.get("tokenizer")
-        text = tokenizer.decode(predicted.tolist()) if tokenizer is not None else self.labels["no_tokenizer"]
-        return (section(f"1. {self.labels['step_inputs']}", self.inputs_step(run))
-                + section(f"2. {self.labels['step_logits']} {list(run.outputs.logits.shape)}",
-                          note(" ".join(map(str, predicted.tolist()))))
-                + section(f"3. {self.labels['transcription']}", strong(text)))
-
-    def summary(self, run: Run) -> str:
-        rows = []
-        for name, value in run.outputs.items():
-            values = value if isinstance(value, tuple) else (value,)
-            for index, tensor in enumerate(values):
-                if hasattr(tensor, "shape"):
-                    label = f"{name}[{index}]" if isinstance(value, tuple) else name
-                    data = tensor.float()
-                    rows.append((label, list(tensor.shape), number(float(data.mean())), number(float(data.std()))))
-        return (section(f"1. {self.labels['step_inputs']}", self.inputs_step(run))
-                + section(self.labels["hidden_states"], table(rows, header=(self.labels["output"], "shape",
-                                                                            self.labels["mean"], self.labels["std"]))))
+        text = tokenizer.decode(predicted) if tokenizer is not None else None
+        return render.transcription(facts, list(run.outputs.logits.shape), predicted, text, self.labels)
 
     @guarded
     def show_attention(self, *_: Any) -> None:
@@ -188,7 +184,5 @@ class OutputsPanel(Panel):
             return
         attentions = self.last_run.outputs.attentions
         matrix = np.asarray(attentions[self.layer.value][0, self.head.value])
-        title = f"{self.labels['layer']} {self.layer.value} · {self.labels['head']} {self.head.value}"
-        axes = axis_labels(self.last_run.tokens) if self.last_run.tokens else ""
-        self.attention.value = section(f"{self.labels['attention']} ({title}, {list(matrix.shape)})",
-                                       heatmap(matrix, title) + axes)
+        self.attention.value = render.attention(matrix, self.layer.value, self.head.value, self.last_run.tokens,
+                                                self.labels)

@@ -9,7 +9,7 @@ import ipywidgets as widgets
 
 from .base import Panel
 from .render.html import note
-from .render.tokens import encoding_rows, render_rows
+from .render.tokens import encoding_rows, render_text
 from .session import Session
 
 MODES = ("single", "pair", "batch")
@@ -71,6 +71,5 @@ class TextPanel(Panel):
                              return_special_tokens_mask=True, verbose=False)
         sources = [(text,) if pairs is None else (text, pair) for text, pair in zip(texts, pairs or texts)]
         rows = encoding_rows(encoding, sources, tokenizer)
-        header = note(f"{type(tokenizer).__name__} · vocab {tokenizer.vocab_size:,} · "
-                      f"model_max_length {tokenizer.model_max_length:,}")
-        self.output.value = header + render_rows(rows, self.labels)
+        self.output.value = render_text(type(tokenizer).__name__, tokenizer.vocab_size, tokenizer.model_max_length,
+                                        rows, self.labels)

@@ -13,7 +13,11 @@ from PIL import Image
 from explorer import AutoTokenizer
 from explorer.samples import PHOTO
 from explorer.widgets.i18n import EN
-from explorer.widgets.render import audio, charts, colors, html, images, resolution, tokens
+from explorer.widgets.render import audio, charts, colors, html, images, outputs, resolution, tokens
+
+
+def titles_in(html: str) -> list[str]:
+    return re.findall(r"<h4>(.*?)</h4>", html)
 
 
 def images_in(html: str) -> list[Image.Image]:
@@ -86,8 +90,8 @@ def test_the_image_view_shows_both_pictures_shapes_and_settings():
     vit = ViTImageProcessor(size={"height": 32, "width": 32})
     photo = Image.open(PHOTO)
     pixel_values = vit(photo, return_tensors="pt")["pixel_values"]
-    html = images.render_image(photo, pixel_values[0].numpy(), str(pixel_values.dtype), tuple(pixel_values.shape),
-                               vit.to_dict(), EN)
+    html = images.render_image("ViTImageProcessor", photo, pixel_values[0].numpy(), str(pixel_values.dtype),
+                               tuple(pixel_values.shape), vit.to_dict(), EN)
     assert html.count('class="explorer-pixel-image"') == 1
     assert "[1, 3, 32, 32]" in html and "torch.float32" in html and "image_mean" in html
     original, processed = images_in(html)
@@ -102,7 +106,7 @@ def test_the_waveform_is_one_polygon_within_the_box():
 
 
 def test_a_log_mel_spectrogram_is_a_picture_and_input_values_a_waveform():
-    html = audio.render_audio(np.zeros(1600, np.float32) + 0.1, 16000,
+    html = audio.render_audio("Wav2Vec2FeatureExtractor", np.zeros(1600, np.float32) + 0.1, 16000,
                               {"input_features": np.random.default_rng(0).normal(size=(80, 30)),
                                "input_values": np.ones(1600)}, {"sampling_rate": 16000}, EN)
     [spectrogram] = images_in(html)
@@ -165,3 +169,84 @@ def test_titles_and_bold_text_are_escaped(render, tag):
 
 def test_the_busy_indicator_is_an_hourglass_and_the_escaped_text():
     assert html.busy_indicator("Loading <x>") == "<span>&#8987; Loading &lt;x&gt;</span>"
+
+
+def test_the_text_view_names_the_tokenizer_above_the_rows(tokenizer):
+    rows = rows_for(tokenizer, ["a hobbit"])
+    view = tokens.render_text("Bert<Fast>", 30522, 512, rows, EN)
+    header = '<div class="explorer-note">Bert&lt;Fast&gt; · vocab 30,522 · model_max_length 512</div>'
+    assert view == header + tokens.render_rows(rows, EN)
+
+
+def test_the_image_and_audio_views_start_with_the_escaped_processor_name():
+    pixel_values = np.zeros((3, 4, 4), np.float32)
+    image = images.render_image("Vit<P>", Image.new("RGB", (8, 8)), pixel_values, "float32", (1, 3, 4, 4), {}, EN)
+    sound = audio.render_audio("Wav<E>", np.zeros(160, np.float32), 16000, {}, {}, EN)
+    assert image.startswith('<div class="explorer-note">Vit&lt;P&gt;</div><div style="display:flex')
+    assert sound.startswith(f'<div class="explorer-note">Wav&lt;E&gt;</div><h4>{EN["waveform"]}</h4>')
+
+
+def test_the_backbone_view_names_its_stages_above_the_grid():
+    view = charts.render_backbone(["stage1", "stage<3>"], (1, 3), {"stage1": np.ones((2, 4, 4))}, EN)
+    note, grid = view.split('<div class="explorer-feature-grid">')
+    assert note == '<div class="explorer-note">out_features=[&#x27;stage1&#x27;, &#x27;stage&lt;3&gt;&#x27;] · ' \
+                   'out_indices=[1, 3]</div>'
+    assert "stage1: [2, 4, 4]" in grid and len(images_in(grid)) == 2
+
+
+TEXT_RUN = outputs.RunFacts("AutoModelForSequenceClassification", "BertForSequenceClassification", "text",
+                            tokens=["[CLS]", "a", "<b>", "[SEP]"], input_shapes={"input_ids": [1, 4]})
+IMAGE_RUN = outputs.RunFacts("AutoModelForImageClassification", "ViTForImageClassification", "image",
+                             input_shapes={"pixel_values": [1, 3, 32, 32]})
+
+
+def test_a_classification_shows_the_three_steps_in_order():
+    view = outputs.classification(TEXT_RUN, [1, 2], [("NEG", 0.123456), ("POS <x>", -1.5)],
+                                  [("POS <x>", 0.75), ("NEG", 0.25)], EN)
+    assert view.startswith('<div class="explorer-note">AutoModelForSequenceClassification -&gt; '
+                           "BertForSequenceClassification · input: text</div>")
+    assert titles_in(view) == ["1. Inputs", "2. Logits [1, 2]", "3. Softmax, with id2label"]
+    assert '<div class="explorer-note">[CLS] a &lt;b&gt; [SEP]</div>' in view and "input_ids" not in view
+    assert "<tr><td>NEG</td><td>0.1235</td></tr><tr><td>POS &lt;x&gt;</td><td>-1.5</td></tr>" in view
+    assert re.findall(r"width:([\d.]+)%", view) == ["75.0", "25.0"]
+
+
+def test_an_image_input_shows_the_shapes_of_its_tensors():
+    view = outputs.classification(IMAGE_RUN, [1, 3], [("cat", 1.0)], [("cat", 1.0)], EN)
+    assert "input: image" in view
+    assert '<h4>1. Inputs</h4><table class="explorer-table"><tr><td>pixel_values</td><td>[1, 3, 32, 32]</td>' in view
+
+
+def test_fill_mask_shows_the_masked_text_and_each_masks_predictions():
+    view = outputs.fill_mask(TEXT_RUN, "a <b> [MASK]", {3: [("hobbit", 0.6), ("<x>", 0.1)], 7: [("dwarf", 0.9)]},
+                             EN)
+    assert f'<div class="explorer-note">{EN["masked_text"]}: a &lt;b&gt; [MASK]</div>' in view
+    assert titles_in(view) == ["Top predictions (token 3)", "Top predictions (token 7)"]
+    assert ">&lt;x&gt;</span>" in view and re.findall(r"width:([\d.]+)%", view) == ["60.0", "10.0", "90.0"]
+
+
+def test_a_transcription_shows_the_frame_ids_and_the_text_or_why_there_is_none():
+    view = outputs.transcription(IMAGE_RUN, [1, 3, 32], [4, 24, 0], "a <b>", EN)
+    assert titles_in(view) == ["1. Inputs", "2. Logits [1, 3, 32]", f"3. {EN['transcription']}"]
+    assert '<div class="explorer-note">4 24 0</div>' in view and view.endswith("<b>a &lt;b&gt;</b>")
+    without = outputs.transcription(IMAGE_RUN, [1, 3, 32], [4, 24, 0], None, EN)
+    assert without.endswith(f"<b>{html.esc(EN['no_tokenizer'])}</b>")
+
+
+def test_the_hidden_states_summary_has_one_row_per_tensor():
+    view = outputs.hidden_states(TEXT_RUN, [("last_hidden_state", [1, 4, 8], 0.5, 1.0),
+                                            ("attentions[0]", [1, 2, 4, 4], 0.123456, 0.25)], EN)
+    assert titles_in(view) == ["1. Inputs", EN["hidden_states"]]
+    assert "<tr><th>output</th><th>shape</th><th>mean</th><th>std</th></tr>" in view
+    assert "<tr><td>last_hidden_state</td><td>[1, 4, 8]</td><td>0.5</td><td>1</td></tr>" in view
+    assert "<tr><td>attentions[0]</td><td>[1, 2, 4, 4]</td><td>0.1235</td><td>0.25</td></tr>" in view
+
+
+def test_the_attention_view_titles_its_layer_head_and_shape_and_labels_the_axes():
+    matrix = np.array([[0.0, 1.0, 0.5], [1.0, 0.0, 0.5]])
+    view = outputs.attention(matrix, 1, 0, ["a", "<b>", "c"], EN)
+    assert titles_in(view) == ["Attention (layer 1 · head 0, [2, 3])"]
+    assert 'title="layer 1 · head 0"' in view and view.endswith('<div class="explorer-note">0:a 1:&lt;b&gt; 2:c</div>')
+    [picture] = images_in(view)
+    assert picture.size == (3 * (charts.HEATMAP_SIZE // 3), 2 * (charts.HEATMAP_SIZE // 3))
+    assert "explorer-note" not in outputs.attention(matrix, 1, 0, [], EN)

@@ -38,11 +38,11 @@ def spectrogram_image(features: np.ndarray, height: int = 2 * HEIGHT) -> Image.I
     return picture.resize((min(WIDTH, max(features.shape[1], 1) * 2), height), Image.Resampling.NEAREST)
 
 
-def render_audio(waveform: np.ndarray, sampling_rate: int, features: Mapping[str, Any],
+def render_audio(extractor_class: str, waveform: np.ndarray, sampling_rate: int, features: Mapping[str, Any],
                  settings: Mapping[str, Any], labels: Mapping[str, str]) -> str:
-    """``features`` maps the extractor's output names to one example's array (input_values: samples;
-    input_features: mel bins x frames)."""
-    parts = [section(labels["waveform"], waveform_svg(waveform)
+    """``extractor_class`` names the feature extractor; ``features`` maps its output names to one example's
+    array (input_values: samples; input_features: mel bins x frames)."""
+    parts = [note(extractor_class), section(labels["waveform"], waveform_svg(waveform)
                      + note(f"{len(waveform) / sampling_rate:.2f} s · {sampling_rate} Hz · {len(waveform)} "
                             f"{labels['samples']}"))]
     for name, value in features.items():

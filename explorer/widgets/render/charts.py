@@ -59,3 +59,9 @@ def feature_grid(stages: Mapping[str, np.ndarray], labels: Mapping[str, str], ma
         blocks.append(f'<div><div style="font-size:12px"><b>{esc(caption)}</b></div>'
                       f'<div style="display:grid;grid-template-columns:repeat(4,{TILE}px);gap:2px">{tiles}</div></div>')
     return f'<div class="explorer-feature-grid">{"".join(blocks)}</div>'
+
+
+def render_backbone(out_features: Sequence[str], out_indices: Sequence[int], stages: Mapping[str, np.ndarray],
+                    labels: Mapping[str, str]) -> str:
+    """The backbone panel's view: the stages it returns (names and indices), then their feature maps."""
+    return note(f"out_features={list(out_features)} · out_indices={list(out_indices)}") + feature_grid(stages, labels)

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from .html import esc, img, number, section, table
+from .html import esc, img, note, number, section, table
 
 THUMBNAIL = 224  # display width of the original and the processed image
 
@@ -39,9 +39,10 @@ def thumbnail(image: Image.Image, width: int = THUMBNAIL) -> Image.Image:
     return image.resize((width, height), Image.Resampling.BILINEAR)
 
 
-def render_image(original: Image.Image, pixel_values: np.ndarray, dtype: str, shape: Sequence[int],
-                 settings: Mapping[str, Any], labels: Mapping[str, str]) -> str:
-    """``pixel_values`` is one image (C, H, W) of the batch whose full ``shape`` and ``dtype`` are given."""
+def render_image(processor_class: str, original: Image.Image, pixel_values: np.ndarray, dtype: str,
+                 shape: Sequence[int], settings: Mapping[str, Any], labels: Mapping[str, str]) -> str:
+    """``processor_class`` names the image processor; ``pixel_values`` is one image (C, H, W) of the batch
+    whose full ``shape`` and ``dtype`` are given."""
     processed = denormalise(pixel_values, settings)
     pictures = (
         '<div style="display:flex;gap:16px;align-items:flex-start">'
@@ -55,5 +56,5 @@ def render_image(original: Image.Image, pixel_values: np.ndarray, dtype: str, sh
                   header=(labels["channel"], labels["mean"], labels["std"]))
     settings_table = table(sorted((key, value) for key, value in settings.items()),
                            header=(labels["setting"], labels["value"]))
-    return (pictures + facts + section(labels["channel_stats"], stats)
+    return (note(processor_class) + pictures + facts + section(labels["channel_stats"], stats)
             + section(labels["processor_settings"], settings_table))

@@ -107,3 +107,10 @@ def render_rows(rows: Sequence[TokenRow], labels: Mapping[str, str]) -> str:
                 + note(f"{labels['skip_special_tokens']}: {row.decoded_plain}"))
         parts.append(section(heading, body))
     return "".join(parts)
+
+
+def render_text(tokenizer_class: str, vocab_size: int, model_max_length: int, rows: Sequence[TokenRow],
+                labels: Mapping[str, str]) -> str:
+    """The text panel's view: which tokenizer, its vocabulary and length limit, then every sequence's rows."""
+    header = note(f"{tokenizer_class} · vocab {vocab_size:,} · model_max_length {model_max_length:,}")
+    return header + render_rows(rows, labels)
