@@ -3,13 +3,14 @@ truncation and max_length controls; tokens as chips, offsets in the source, the 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import ipywidgets as widgets
 
 from .base import Panel
 from .render.html import note
-from .render.tokens import encoding_rows, render_text
+from .render.tokens import ROWS, TokenRow, render_text
 from .session import Session
 
 MODES = ("single", "pair", "batch")
@@ -73,3 +74,25 @@ class TextPanel(Panel):
         rows = encoding_rows(encoding, sources, tokenizer)
         self.output.value = render_text(type(tokenizer).__name__, tokenizer.vocab_size, tokenizer.model_max_length,
                                         rows, self.labels)
+
+
+def encoding_rows(encoding: Mapping, sources: Sequence[tuple[str, ...]], tokenizer: Any) -> list[TokenRow]:
+    """A batched BatchEncoding (lists, asked with return_special_tokens_mask, and return_offsets_mapping when
+    the tokenizer is fast) -> one TokenRow per sequence, with the tokenizer's decoded round trip. A Python
+    tokenizer (Wav2Vec2's character tokenizer) has no offsets: its tokens come from the ids."""
+    rows = []
+    for index, texts in enumerate(sources):
+        ids = list(encoding["input_ids"][index])
+        fast = "offset_mapping" in encoding
+        rows.append(TokenRow(
+            sources=texts,
+            tokens=encoding.tokens(index) if fast else tokenizer.convert_ids_to_tokens(ids),
+            ids=ids,
+            special=[bool(flag) for flag in encoding["special_tokens_mask"][index]],
+            offsets=[tuple(span) for span in encoding["offset_mapping"][index]] if fast else [],
+            sequence_ids=encoding.sequence_ids(index) if fast else [],
+            rows={name: list(encoding[name][index]) for name in ROWS[1:] if name in encoding},
+            decoded=tokenizer.decode(ids),
+            decoded_plain=tokenizer.decode(ids, skip_special_tokens=True),
+        ))
+    return rows

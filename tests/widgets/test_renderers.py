@@ -14,6 +14,7 @@ from explorer import AutoTokenizer
 from explorer.samples import PHOTO
 from explorer.widgets.i18n import EN
 from explorer.widgets.render import audio, charts, colors, html, images, outputs, resolution, tokens
+from explorer.widgets.text import encoding_rows
 
 
 def titles_in(html: str) -> list[str]:
@@ -32,7 +33,7 @@ def tokenizer(minilm_path):
 def rows_for(tokenizer, texts, pairs=None, **options):
     encoding = tokenizer(texts, pairs, return_offsets_mapping=True, return_special_tokens_mask=True, **options)
     sources = [(t,) if pairs is None else (t, p) for t, p in zip(texts, pairs or texts)]
-    return tokens.encoding_rows(encoding, sources, tokenizer)
+    return encoding_rows(encoding, sources, tokenizer)
 
 
 def test_token_chips_carry_ids_and_mark_special_tokens(tokenizer):

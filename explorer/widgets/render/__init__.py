@@ -1,2 +1,3 @@
-"""Pure renderers: plain data, tensors or objects of the public API in, an HTML string out (images as PNG data
-URIs made with PIL). No widgets here, so every renderer is testable without a browser or a kernel."""
+"""Pure renderers: plain data in (strings, numbers, lists, dataclasses of them, numpy arrays, PIL images), an
+HTML string out (images as PNG data URIs made with PIL). The panels turn models, tensors and encodings into that
+data; no widgets here, so every renderer is testable without a browser or a kernel."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from .colors import token_colour
 from .html import esc, note, section
@@ -30,28 +29,6 @@ class TokenRow:
     @property
     def has_offsets(self) -> bool:
         return bool(self.offsets)
-
-
-def encoding_rows(encoding: Mapping, sources: Sequence[tuple[str, ...]], tokenizer: Any) -> list[TokenRow]:
-    """A batched BatchEncoding (lists, asked with return_special_tokens_mask, and return_offsets_mapping when
-    the tokenizer is fast) -> one TokenRow per sequence, with the tokenizer's decoded round trip. A Python
-    tokenizer (Wav2Vec2's character tokenizer) has no offsets: its tokens come from the ids."""
-    rows = []
-    for index, texts in enumerate(sources):
-        ids = list(encoding["input_ids"][index])
-        fast = "offset_mapping" in encoding
-        rows.append(TokenRow(
-            sources=texts,
-            tokens=encoding.tokens(index) if fast else tokenizer.convert_ids_to_tokens(ids),
-            ids=ids,
-            special=[bool(flag) for flag in encoding["special_tokens_mask"][index]],
-            offsets=[tuple(span) for span in encoding["offset_mapping"][index]] if fast else [],
-            sequence_ids=encoding.sequence_ids(index) if fast else [],
-            rows={name: list(encoding[name][index]) for name in ROWS[1:] if name in encoding},
-            decoded=tokenizer.decode(ids),
-            decoded_plain=tokenizer.decode(ids, skip_special_tokens=True),
-        ))
-    return rows
 
 
 def chips(row: TokenRow, labels: Mapping[str, str]) -> str:
