@@ -124,6 +124,8 @@ class Qwen2Config(PretrainedConfig):
     def __init__(self, **kwargs: Any) -> None:
         max_positions = kwargs.get("max_position_embeddings", self.defaults["max_position_embeddings"])
         kwargs["rope_parameters"] = standard_rope_parameters(kwargs, max_positions)
+        if isinstance(kwargs.get("layer_types"), list):
+            kwargs["layer_types"] = [LEGACY_LAYER_TYPES.get(kind, kind) for kind in kwargs["layer_types"]]
         super().__init__(**kwargs)
         if not self.use_sliding_window:
             self.sliding_window = None
@@ -132,8 +134,6 @@ class Qwen2Config(PretrainedConfig):
         if self.layer_types is None:
             self.layer_types = ["sliding_attention" if self.sliding_window is not None and index >= self.max_window_layers
                                 else "full_attention" for index in range(self.num_hidden_layers)]
-        elif isinstance(self.layer_types, list):
-            self.layer_types = [LEGACY_LAYER_TYPES.get(kind, kind) for kind in self.layer_types]
         self.validate()  # again, with the derived fields
 
     @property
