@@ -144,3 +144,42 @@ class CausalLMOutput(ModelOutput):
     logits: Tensor | None = None
     hidden_states: Tensors | None = None
     attentions: Tensors | None = None
+
+
+# --- decoders
+
+
+@dataclass
+class CacheOutput(ModelOutput):
+    """Outputs of decoders, which return their key-value cache as ``cache`` (transformers v5's name); the v4
+    name ``past_key_values`` still reads it, as in transformers."""
+
+    @property
+    def past_key_values(self) -> Any:
+        return getattr(self, "cache", None)
+
+
+@dataclass
+class BaseModelOutputWithPast(CacheOutput):
+    last_hidden_state: Tensor | None = None
+    cache: Any = None
+    hidden_states: Tensors | None = None
+    attentions: Tensors | None = None
+
+
+@dataclass
+class CausalLMOutputWithPast(CacheOutput):
+    loss: Tensor | None = None
+    logits: Tensor | None = None
+    cache: Any = None
+    hidden_states: Tensors | None = None
+    attentions: Tensors | None = None
+
+
+@dataclass
+class SequenceClassifierOutputWithPast(CacheOutput):
+    loss: Tensor | None = None
+    logits: Tensor | None = None
+    cache: Any = None
+    hidden_states: Tensors | None = None
+    attentions: Tensors | None = None

@@ -75,6 +75,12 @@ def vision_heads(prefix: str, backbone: bool = True) -> dict[str, str]:
     return {**heads, "AutoBackbone": f"{prefix}Backbone"} if backbone else heads
 
 
+def decoder_heads(prefix: str) -> dict[str, str]:
+    """A decoder, its language-model head and its last-token classifier."""
+    return {"AutoModel": f"{prefix}Model", "AutoModelForCausalLM": f"{prefix}ForCausalLM",
+            "AutoModelForSequenceClassification": f"{prefix}ForSequenceClassification"}
+
+
 ARCHITECTURES = (
     Architecture("bert", "bert", "BertConfig", text_heads("Bert"), tokenizer="BertTokenizerFast",
                  tokenizer_module="bert"),
@@ -99,6 +105,8 @@ ARCHITECTURES = (
                  processor="CLIPProcessor"),
     Architecture("clip_text_model", "clip", "CLIPTextConfig", {"AutoModel": "CLIPTextModel"}),
     Architecture("clip_vision_model", "clip", "CLIPVisionConfig", {"AutoModel": "CLIPVisionModel"}),
+    Architecture("llama", "llama", "LlamaConfig", decoder_heads("Llama")),
+    Architecture("qwen2", "qwen2", "Qwen2Config", decoder_heads("Qwen2")),
     # the configuration and preprocessing only: the model's visual backbone needs detectron2
     Architecture("layoutlmv2", "layoutlmv2", "LayoutLMv2Config", tokenizer="LayoutLMv2TokenizerFast",
                  tokenizer_module="layoutlmv2",
