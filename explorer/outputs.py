@@ -144,3 +144,43 @@ class CausalLMOutput(ModelOutput):
     logits: Tensor | None = None
     hidden_states: Tensors | None = None
     attentions: Tensors | None = None
+
+
+# --- decoders
+
+
+class OutputWithCache(ModelOutput):
+    """An output holding the key-value cache as ``cache`` (transformers v5's field name), readable by its older
+    name ``past_key_values`` too."""
+
+    @property
+    def past_key_values(self) -> Any:
+        return self.cache
+
+
+@dataclass
+class BaseModelOutputWithPastAndCrossAttentions(OutputWithCache):
+    last_hidden_state: Tensor | None = None
+    cache: Any = None  # explorer.cache.DynamicCache
+    hidden_states: Tensors | None = None
+    attentions: Tensors | None = None
+    cross_attentions: Tensors | None = None
+
+
+@dataclass
+class CausalLMOutputWithCrossAttentions(OutputWithCache):
+    loss: Tensor | None = None
+    logits: Tensor | None = None
+    cache: Any = None
+    hidden_states: Tensors | None = None
+    attentions: Tensors | None = None
+    cross_attentions: Tensors | None = None
+
+
+@dataclass
+class SequenceClassifierOutputWithPast(OutputWithCache):
+    loss: Tensor | None = None
+    logits: Tensor | None = None
+    cache: Any = None
+    hidden_states: Tensors | None = None
+    attentions: Tensors | None = None

@@ -99,6 +99,11 @@ ARCHITECTURES = (
                  processor="CLIPProcessor"),
     Architecture("clip_text_model", "clip", "CLIPTextConfig", {"AutoModel": "CLIPTextModel"}),
     Architecture("clip_vision_model", "clip", "CLIPVisionConfig", {"AutoModel": "CLIPVisionModel"}),
+    Architecture("gpt2", "gpt2", "GPT2Config",
+                 {"AutoModel": "GPT2Model", "AutoModelForCausalLM": "GPT2LMHeadModel",
+                  "AutoModelForSequenceClassification": "GPT2ForSequenceClassification",
+                  "AutoModelForTokenClassification": "GPT2ForTokenClassification",
+                  "AutoModelForQuestionAnswering": "GPT2ForQuestionAnswering"}),
     # the configuration and preprocessing only: the model's visual backbone needs detectron2
     Architecture("layoutlmv2", "layoutlmv2", "LayoutLMv2Config", tokenizer="LayoutLMv2TokenizerFast",
                  tokenizer_module="layoutlmv2",
