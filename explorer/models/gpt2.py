@@ -80,6 +80,8 @@ class GPT2Config(PretrainedConfig):
         "eos_token_id": 50256,
         "pad_token_id": None,
         "scale_attn_by_inverse_layer_idx": False,
+        # transformers' eager attention upcasts fp16/bf16 scores to float32 with it; explorer keeps the model's
+        # dtype, as transformers' SDPA does (float32 models: the same numbers either way)
         "reorder_and_upcast_attn": False,
         "add_cross_attention": False,
         "tie_word_embeddings": True,

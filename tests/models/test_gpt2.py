@@ -151,6 +151,14 @@ def test_lm_head_is_the_token_embeddings_unless_untied(tmp_path, tied):
     assert_same(ours, use_attention(theirs, False), **batch())
 
 
+def test_resizing_the_vocabulary_keeps_the_head_tied(saved):
+    _, folder = saved("GPT2LMHeadModel")
+    ours = GPT2LMHeadModel.from_pretrained(folder)
+    ours.resize_token_embeddings(VOCAB + 5)
+    assert ours.lm_head.weight is ours.transformer.wte.weight and ours.config.vocab_size == VOCAB + 5
+    assert run(ours, **batch()).logits.shape == (3, 9, VOCAB + 5)
+
+
 def test_logits_to_keep_equal_transformers(saved):
     theirs, folder = saved("GPT2LMHeadModel")
     ours = GPT2LMHeadModel.from_pretrained(folder)
