@@ -314,6 +314,22 @@ class GPT2Model(GPT2PreTrainedModel):
         self.ln_f = nn.LayerNorm(config.n_embd, eps=config.layer_norm_epsilon)
         self.post_init()
 
+    def embed(self, input_ids: torch.Tensor | None, inputs_embeds: torch.Tensor | None,
+              position_ids: torch.Tensor | None, token_type_ids: torch.Tensor | None,
+              past: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Tokens plus positions (and token types, embedded as tokens: GPT-2 has no type table), and the
+        positions used: after the ``past`` cached tokens when none are given, whatever the padding (as
+        transformers' forward)."""
+        if inputs_embeds is None:
+            inputs_embeds = self.wte(input_ids)
+        if position_ids is None:
+            position_ids = torch.arange(past, past + inputs_embeds.shape[1], device=inputs_embeds.device)[None, :]
+        check_positions(position_ids, self.config.n_positions, past)
+        hidden_states = inputs_embeds + self.wpe(position_ids)
+        if token_type_ids is not None:
+            hidden_states = hidden_states + self.wte(token_type_ids)
+        return self.drop(hidden_states), position_ids
+
     def forward(
         self,
         input_ids: torch.Tensor | None = None,
@@ -337,18 +353,9 @@ class GPT2Model(GPT2PreTrainedModel):
         use_cache = self.config.use_cache if use_cache is None else use_cache
         if use_cache and cache is None:
             cache = DynamicCache()
-        if inputs_embeds is None:
-            inputs_embeds = self.wte(input_ids)
-        batch, length = inputs_embeds.shape[:2]
         past = 0 if cache is None else cache.get_seq_length()
-        if position_ids is None:  # from the cache's length, whatever the padding (as transformers' forward)
-            position_ids = torch.arange(past, past + length, device=inputs_embeds.device)[None, :]
-        check_positions(position_ids, self.config.n_positions, past)
-        hidden_states = inputs_embeds + self.wpe(position_ids)
-        if token_type_ids is not None:  # GPT-2 has no type table: types are embedded as tokens
-            hidden_states = hidden_states + self.wte(token_type_ids)
-        hidden_states = self.drop(hidden_states)
-        allowed = causal_mask(attention_mask, position_ids, batch, length, past,
+        hidden_states, position_ids = self.embed(input_ids, inputs_embeds, position_ids, token_type_ids, past)
+        allowed = causal_mask(attention_mask, position_ids, *hidden_states.shape[:2], past,
                               packed=attention_mask is None and cache is None)
         mask = mask_for_attention(allowed, output_attentions, hidden_states.dtype)
 
