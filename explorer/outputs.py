@@ -162,9 +162,18 @@ class CacheOutput(ModelOutput):
 @dataclass
 class BaseModelOutputWithPast(CacheOutput):
     last_hidden_state: Tensor | None = None
+    cache: Any = None  # explorer.cache.DynamicCache
+    hidden_states: Tensors | None = None
+    attentions: Tensors | None = None
+
+
+@dataclass
+class BaseModelOutputWithPastAndCrossAttentions(CacheOutput):
+    last_hidden_state: Tensor | None = None
     cache: Any = None
     hidden_states: Tensors | None = None
     attentions: Tensors | None = None
+    cross_attentions: Tensors | None = None
 
 
 @dataclass
@@ -174,6 +183,16 @@ class CausalLMOutputWithPast(CacheOutput):
     cache: Any = None
     hidden_states: Tensors | None = None
     attentions: Tensors | None = None
+
+
+@dataclass
+class CausalLMOutputWithCrossAttentions(CacheOutput):
+    loss: Tensor | None = None
+    logits: Tensor | None = None
+    cache: Any = None
+    hidden_states: Tensors | None = None
+    attentions: Tensors | None = None
+    cross_attentions: Tensors | None = None
 
 
 @dataclass

@@ -105,6 +105,11 @@ ARCHITECTURES = (
                  processor="CLIPProcessor"),
     Architecture("clip_text_model", "clip", "CLIPTextConfig", {"AutoModel": "CLIPTextModel"}),
     Architecture("clip_vision_model", "clip", "CLIPVisionConfig", {"AutoModel": "CLIPVisionModel"}),
+    Architecture("gpt2", "gpt2", "GPT2Config",
+                 {"AutoModel": "GPT2Model", "AutoModelForCausalLM": "GPT2LMHeadModel",
+                  "AutoModelForSequenceClassification": "GPT2ForSequenceClassification",
+                  "AutoModelForTokenClassification": "GPT2ForTokenClassification",
+                  "AutoModelForQuestionAnswering": "GPT2ForQuestionAnswering"}),
     Architecture("llama", "llama", "LlamaConfig", decoder_heads("Llama")),
     Architecture("qwen2", "qwen2", "Qwen2Config", decoder_heads("Qwen2")),
     # the configuration and preprocessing only: the model's visual backbone needs detectron2
