@@ -140,13 +140,13 @@ def _steps(iterable: Iterable[Any]) -> Iterator[Any]:
         yield item
 
 
-def _metered_filter(function: Callable[..., Any]) -> Callable[..., Any]:
+def _metered_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(function)  # keeps jinja2's pass_context / pass_environment marks
     def metered(*args: Any, **kwargs: Any) -> Any:
         _spend()
         for value in (*args, *kwargs.values()):
             if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_FILTER_INTEGER:
-                raise _OverBudget(f"{function.__name__} was given {value}, more than {MAX_FILTER_INTEGER}")
+                raise _OverBudget(f"the {name} filter was given {value}, more than {MAX_FILTER_INTEGER}")
         return _check_size(function(*args, **kwargs))
 
     return metered
@@ -200,7 +200,7 @@ class _TemplateNamespace(Namespace):
 def _environment() -> _Sandbox:
     environment = _Sandbox(trim_blocks=True, lstrip_blocks=True, extensions=[_GenerationTag, loopcontrols])
     environment.filters["tojson"] = _tojson
-    environment.filters = {name: _metered_filter(function) for name, function in environment.filters.items()}
+    environment.filters = {name: _metered_filter(name, function) for name, function in environment.filters.items()}
     environment.filters["explorer_steps"] = _steps
     environment.filters["explorer_sized"] = _check_size
     environment.globals.update(raise_exception=_raise_exception, strftime_now=_strftime_now,
