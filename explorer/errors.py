@@ -123,6 +123,15 @@ class TokenizerInputError(InputError):
     """Arguments to a tokenizer call that cannot be honoured (e.g. padding without a pad token)."""
 
 
+class ChatTemplateError(ExplorerError, ValueError):
+    """A chat template that cannot be rendered: a syntax error, a refusal (``raise_exception``), a reach for
+    Python internals, or more work or output than a chat template may take."""
+
+
+class NoChatTemplateError(ExplorerError, ValueError):
+    """A chat method called on a tokenizer that has no chat template and was given none."""
+
+
 def closest(name: str, choices: Iterable[str]) -> str:
     """' Did you mean 'x'?' for the nearest of ``choices``, or an empty string."""
     match = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)

@@ -25,6 +25,14 @@ from ..hub import Checkpoint, pop_hub_kwargs, refuse_remote_code
 from ..resolution import open_checkpoint
 from ..trace import ResolutionTrace
 from .batch_encoding import BatchEncoding
+from .chat_template import (
+    check_chat_template,
+    normalize_messages,
+    pick_chat_template,
+    read_chat_template,
+    render,
+    write_chat_templates,
+)
 from .files import SPECIAL_TOKENS_ATTRIBUTES, TOKENIZER_CONFIG, as_token, record_max_length, write_json
 
 logger = logging.getLogger(__name__)
@@ -103,6 +111,7 @@ class PreTrainedTokenizerBase(ABC):
         self.model_input_names = _input_names(settings.pop("model_input_names", self.model_input_names))
         self.clean_up_tokenization_spaces = bool(settings.pop("clean_up_tokenization_spaces", False))
         self.split_special_tokens = bool(settings.pop("split_special_tokens", False))
+        self.chat_template = settings.pop("chat_template", None)
         self.init_kwargs = settings  # everything else is kept as given, and saved back
         self._warned: set[str] = set()  # warnings given once per tokenizer, as transformers does
 
@@ -124,7 +133,9 @@ class PreTrainedTokenizerBase(ABC):
             kwargs.pop(name, None)
         model_parts, settings, added_tokens = cls._read_checkpoint(checkpoint, kwargs)
         record_max_length(checkpoint, settings, kwargs)
+        template_source = read_chat_template(checkpoint, settings, kwargs)
         tokenizer = cls(name_or_path=checkpoint.reference, added_tokens_decoder=added_tokens, **model_parts, **settings)
+        tokenizer._chat_template_source = template_source  # errors in the template name its file
         tokenizer.resolution_trace = checkpoint.trace
         return tokenizer
 
@@ -342,6 +353,69 @@ class PreTrainedTokenizerBase(ABC):
                 inputs[key] = padding_values + list(inputs[key]) if left else list(inputs[key]) + padding_values
         return inputs
 
+    # --- chat templates -----------------------------------------------------------------------------------
+
+    @property
+    def chat_template(self) -> str | dict[str, str] | None:
+        """The Jinja template (or named templates) that turns a conversation into the model's prompt."""
+        return self._chat_template
+
+    @chat_template.setter
+    def chat_template(self, value: str | dict[str, str] | None) -> None:
+        self._chat_template = check_chat_template(value, "tokenizer.chat_template")
+        self._chat_template_source = "tokenizer.chat_template"
+
+    def get_chat_template(self, chat_template: str | None = None, tools: list[dict[str, Any]] | None = None) -> str:
+        """The template ``apply_chat_template`` renders: ``chat_template`` (a template, or the name of one of
+        several), else the tokenizer's (with tools, its ``tool_use`` template if it has one)."""
+        return pick_chat_template(self.chat_template, chat_template, tools, self._chat_template_source)[0]
+
+    def apply_chat_template(
+        self,
+        conversation: list[dict[str, Any]] | list[list[dict[str, Any]]],
+        tools: list[dict[str, Any]] | None = None,
+        documents: list[dict[str, str]] | None = None,
+        chat_template: str | None = None,
+        add_generation_prompt: bool = False,
+        continue_final_message: bool | str = False,
+        tokenize: bool = True,
+        padding: bool | str = False,
+        truncation: bool | str = False,
+        max_length: int | None = None,
+        return_tensors: str | None = None,
+        return_dict: bool = True,
+        tokenizer_kwargs: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> str | list[str] | list[int] | list[list[int]] | BatchEncoding:
+        """Render a conversation (a list of ``{"role": ..., "content": ...}`` messages), or a batch of them, with
+        the chat template, and tokenize the prompt (no special tokens added: the template writes them). Other
+        keyword arguments are the template's variables (they override the special tokens of the same name)."""
+        for unsupported in ("return_assistant_tokens_mask", "sanitize_control_tokens"):
+            if kwargs.pop(unsupported, False):
+                raise errors.TokenizerInputError(f"apply_chat_template: explorer does not support {unsupported}.")
+        if continue_final_message and add_generation_prompt:
+            raise errors.TokenizerInputError(
+                "continue_final_message and add_generation_prompt cannot be used together: continue the final "
+                "message, or add a header that starts a new assistant message."
+            )
+        template, source = pick_chat_template(self.chat_template, chat_template, tools, self._chat_template_source)
+        if isinstance(conversation, (list, tuple)) and not conversation:
+            raise errors.TokenizerInputError("apply_chat_template: the conversation is empty; give it a message.")
+        is_batched = isinstance(conversation, (list, tuple)) and (
+            isinstance(conversation[0], (list, tuple)) or hasattr(conversation[0], "messages"))
+        conversations = [normalize_messages(chat) for chat in (conversation if is_batched else [conversation])]
+        rendered = render(
+            conversations, template, source, tools=tools, documents=documents,
+            add_generation_prompt=add_generation_prompt, continue_final_message=continue_final_message,
+            **{**self.special_tokens_map, **kwargs},
+        )
+        prompt = rendered if is_batched else rendered[0]
+        if not tokenize:
+            return prompt
+        encoded = self(prompt, padding=padding, truncation=truncation, max_length=max_length,
+                       add_special_tokens=False, return_tensors=return_tensors, **(tokenizer_kwargs or {}))
+        return encoded if return_dict else encoded["input_ids"]
+
     # --- decoding -----------------------------------------------------------------------------------------
 
     @staticmethod
@@ -359,7 +433,7 @@ class PreTrainedTokenizerBase(ABC):
         folder = Path(save_directory)
         folder.mkdir(parents=True, exist_ok=True)
         config = write_json(folder / TOKENIZER_CONFIG, self._config_to_save())
-        return (config, *self._save_backend_files(folder))
+        return (config, *write_chat_templates(folder, self.chat_template), *self._save_backend_files(folder))
 
     @abstractmethod
     def _save_backend_files(self, folder: Path) -> list[str]:
@@ -389,7 +463,9 @@ class PreTrainedTokenizerBase(ABC):
         return type(self).__name__.removesuffix("Fast")
 
     def _special_tokens_to_save(self) -> dict[str, Any]:
-        tokens: dict[str, Any] = dict(self.special_tokens_map)
+        # a class default that is unset is saved as null, or loading would bring the default back
+        tokens: dict[str, Any] = {key: None for key in self.default_special_tokens if self._special_tokens[key] is None}
+        tokens.update(self.special_tokens_map)
         if self._extra_special_tokens:
             tokens[self.extra_special_tokens_key] = self.extra_special_tokens
         return tokens

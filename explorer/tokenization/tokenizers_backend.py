@@ -11,6 +11,7 @@ always takes effect.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -58,12 +59,19 @@ class PreTrainedTokenizerFast(PreTrainedTokenizerBase):
         vocab: Any = None,
         merges: list[tuple[str, str]] | None = None,
         added_tokens_decoder: Mapping[int, AddedToken] | None = None,
+        post_processor: processors.PostProcessor | None = None,
         **settings: Any,
     ) -> None:
         super().__init__(**settings)
         for key, default in self.backend_settings.items():  # kept in init_kwargs too, as transformers does
             setattr(self, key, self.init_kwargs.get(key, default))
+        # given, they replace the post-processor with transformers' template of bos/eos (saved in tokenizer.json)
+        self._bos_eos_given = "add_bos_token" in self.init_kwargs or "add_eos_token" in self.init_kwargs
+        self._add_bos_token = _flag(self.init_kwargs.pop("add_bos_token", False), "add_bos_token")
+        self._add_eos_token = _flag(self.init_kwargs.pop("add_eos_token", False), "add_eos_token")
         self._tokenizer = tokenizer_object if tokenizer_object is not None else self._build(vocab, merges)
+        if post_processor is not None:  # tokenizer.json's, for a subclass that rebuilds the rest of the pipeline
+            self._tokenizer.post_processor = post_processor
         self._add_initial_tokens(added_tokens_decoder or {})
         self._tokenizer.encode_special_tokens = self.split_special_tokens
         post_processor = self._post_processor()
@@ -83,6 +91,9 @@ class PreTrainedTokenizerFast(PreTrainedTokenizerBase):
         settings, added_tokens = read_settings(checkpoint, kwargs, data)
         if data is None:
             return cls._model_from_vocab_files(checkpoint), settings, added_tokens
+        for key in ("add_bos_token", "add_eos_token"):  # tokenizer.json's post-processor has them (transformers)
+            if key not in kwargs:
+                settings.pop(key, None)
         settings.update({key: value for key, value in sides_of(data).items() if key not in settings})
         return cls._model_from_json(checkpoint, data, backend), settings, added_tokens
 
@@ -105,8 +116,42 @@ class PreTrainedTokenizerFast(PreTrainedTokenizerBase):
         )
 
     def _post_processor(self) -> processors.PostProcessor | None:
-        """The post-processor a subclass sets (after the special tokens are known); None keeps the backend's."""
+        """The post-processor a subclass sets (after the special tokens are known); None keeps the backend's.
+        Here, as transformers' TokenizersBackend: bos/eos framing when add_bos_token / add_eos_token are given or
+        the backend has no post-processor."""
+        if self._bos_eos_given or self._tokenizer.post_processor is None:
+            return self._bos_eos_template()
         return None
+
+    def _bos_eos_template(self) -> processors.TemplateProcessing:
+        """``bos $A eos`` (pairs: ``bos $A eos bos $B eos``) with what add_bos_token / add_eos_token ask for; a
+        flag whose token is not set is turned off."""
+        self._add_bos_token = self._add_bos_token and self.bos_token is not None
+        self._add_eos_token = self._add_eos_token and self.eos_token is not None
+        bos = [self.bos_token] if self._add_bos_token else []
+        eos = [self.eos_token] if self._add_eos_token else []
+        single = " ".join([*(f"{token}:0" for token in bos), "$A:0", *(f"{token}:0" for token in eos)])
+        pair = " ".join([single, *(f"{token}:1" for token in bos), "$B:1", *(f"{token}:1" for token in eos)])
+        special = [(token, self.convert_tokens_to_ids(token)) for token in [*bos, *eos]]
+        return processors.TemplateProcessing(single=single, pair=pair, special_tokens=special)
+
+    @property
+    def add_bos_token(self) -> bool:
+        return self._add_bos_token
+
+    @add_bos_token.setter
+    def add_bos_token(self, value: bool) -> None:
+        self._add_bos_token = _flag(value, "add_bos_token", errors.TokenizerInputError)
+        self._tokenizer.post_processor = self._bos_eos_template()
+
+    @property
+    def add_eos_token(self) -> bool:
+        return self._add_eos_token
+
+    @add_eos_token.setter
+    def add_eos_token(self, value: bool) -> None:
+        self._add_eos_token = _flag(value, "add_eos_token", errors.TokenizerInputError)
+        self._tokenizer.post_processor = self._bos_eos_template()
 
     def _add_initial_tokens(self, added_tokens_decoder: Mapping[int, AddedToken]) -> None:
         """Register the saved added tokens in id order, then any special token the vocabulary lacks."""
@@ -387,6 +432,11 @@ class PreTrainedTokenizerFast(PreTrainedTokenizerBase):
 TokenizersBackend = PreTrainedTokenizerFast  # transformers v5's name for the generic fast tokenizer
 
 
+# tokenizer classes that no registry row names yet -> the module of this package that defines them (they move
+# to the rows of their models when those land)
+TOKENIZERS_WITHOUT_ROW = {"GPT2TokenizerFast": "gpt2", "Qwen2TokenizerFast": "qwen2"}
+
+
 def tokenizer_class_from_name(name: str) -> type[PreTrainedTokenizerBase] | None:
     """Our class for a ``tokenizer_class`` of tokenizer_config.json ("BertTokenizer", "BertTokenizerFast",
     "TokenizersBackend"...), or None if the registry has none (slow names map to the fast class)."""
@@ -394,7 +444,12 @@ def tokenizer_class_from_name(name: str) -> type[PreTrainedTokenizerBase] | None
 
     if name in ("PreTrainedTokenizerFast", "TokenizersBackend"):
         return PreTrainedTokenizerFast
-    return TOKENIZERS.by_class_name(name) or TOKENIZERS.by_class_name(name + "Fast")
+    found = TOKENIZERS.by_class_name(name) or TOKENIZERS.by_class_name(name + "Fast")
+    fast_name = name if name in TOKENIZERS_WITHOUT_ROW else name + "Fast"
+    if found is None and fast_name in TOKENIZERS_WITHOUT_ROW:
+        module = importlib.import_module(f"{__package__}.{TOKENIZERS_WITHOUT_ROW[fast_name]}")
+        found = getattr(module, fast_name)
+    return found
 
 
 # --- helpers ----------------------------------------------------------------------------------------------
@@ -448,6 +503,12 @@ def check_model_kind(checkpoint: Checkpoint, cls: type[PreTrainedTokenizerFast],
             f"{cls.model_kind}. Load it with PreTrainedTokenizerFast (which uses the file as it is), or fix "
             "tokenizer_class in tokenizer_config.json."
         )
+
+
+def _flag(value: Any, name: str, error: type[errors.ExplorerError] = errors.ConfigValueError) -> bool:
+    if not isinstance(value, bool):
+        raise error(f"{name} must be true or false, not {value!r} (tokenizer_config.json or the arguments).")
+    return value
 
 
 def _special_added_token(value: Any, key: str) -> AddedToken:

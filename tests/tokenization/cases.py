@@ -62,3 +62,45 @@ def bare_tokenizer_json(roberta_folders: dict[str, Path], folder: Path) -> None:
 
 
 LONGISH = "The hobbit lived in a comfortable hole under the hill at the end of Bagshot Row in Hobbiton."
+
+
+# a few KB of varied text for the byte-level BPE tokenizers trained here: whitespace runs, code, emoji, CJK,
+# accents, numbers, contractions, newlines
+BPE_CORPUS = [
+    "The quick brown fox jumps over the lazy dog. It's 2024, and we've got 3.14159 reasons to smile!",
+    "def greet(name: str) -> str:\n    return f\"Hello, {name}!\"\n\n\nif __name__ == '__main__':\n\tprint(greet('world'))",
+    "for (int i = 0; i < 10; ++i) { sum += a[i] * b[i]; }  // dot product\r\n",
+    "Emoji: 🤗 🚀🚀 👩‍👩‍👧‍👦 ❤️ 🇰🇷 — and a flag 🏳️‍🌈 in a sentence.",
+    "我爱北京天安门。東京タワーに行きました。한국어 텍스트도 있어요。中文，標點！",
+    "Café naïve résumé, Ångström and Éowyn's façade — ÀÉÎÕÜ çñ ß ø œ; e\u0301 (combining) vs é.",
+    "Numbers: 1234567890, 1,000,000.00, 0x1F, 3e-5, 42nd, 1st; phone +82-10-1234-5678.",
+    "   leading spaces, trailing spaces   \n\n\n   and    runs     of      spaces\t\t\ttabs",
+    "I'm, you're, he's, we'll, they'd, can't, WON'T, I'VE — contractions and CAPS.",
+    "<html><body class=\"x\">&amp; &lt;tags&gt;</body></html> {\"json\": [1, 2, {\"k\": null}]}",
+]
+BPE_TEXTS = [*BPE_CORPUS, " leading space", "trailing space ", "\n", "  ", "", "x" * 300]
+END_OF_TEXT = "<|endoftext|>"
+LLAMA3_SPECIAL = ["<|begin_of_text|>", "<|end_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"]
+QWEN2_SPECIAL = [END_OF_TEXT, "<|im_start|>", "<|im_end|>"]
+LLAMA3_SPLIT = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|"
+                r"\s*[\r\n]+|\s+(?!\S)|\s+")
+# a ChatML template like Qwen2's (a default system prompt, <|im_start|>role ... <|im_end|>, the generation prompt)
+CHATML_TEMPLATE = (
+    "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
+    "{{ '<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n' }}{% endif %}"
+    "{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+# Llama 3's: a bos token, header ids, <|eot_id|> after each message
+LLAMA3_TEMPLATE = (
+    "{% set loop_messages = messages %}{% for message in loop_messages %}"
+    "{% set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n'+ message['content'] | trim"
+    " + '<|eot_id|>' %}{% if loop.index0 == 0 %}{% set content = bos_token + content %}{% endif %}"
+    "{{ content }}{% endfor %}{% if add_generation_prompt %}"
+    "{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}"
+)
+CHAT = [
+    {"role": "user", "content": "Hello! 你好 🤗"},
+    {"role": "assistant", "content": "Hi there.  How can I help?"},
+    {"role": "user", "content": "Write def f(x):\n    return x * 2"},
+]
