@@ -116,14 +116,15 @@ def tokenizer_class_for(checkpoint: Checkpoint, config: PretrainedConfig | None)
         checkpoint.trace.decide("AutoTokenizer", source, "tokenizer_class", name, "not a known class",
                                 note="falling back to the model type")
     model_type = config.model_type if config is not None else _model_type_of(checkpoint)
-    if model_type is not None:
+    if model_type is not None and (model_type in registry.TOKENIZERS or not checkpoint.has("tokenizer.json")):
         found = registry.TOKENIZERS.get(model_type, source=checkpoint.name_of(CONFIG_NAME))
         checkpoint.trace.decide("AutoTokenizer", checkpoint.name_of(CONFIG_NAME), "model_type", model_type,
                                 found.__name__)
         return found
     if checkpoint.has("tokenizer.json"):
         checkpoint.trace.decide("AutoTokenizer", checkpoint.name_of("tokenizer.json"), "", None,
-                                PreTrainedTokenizerFast.__name__, note="no tokenizer_class and no model type")
+                                PreTrainedTokenizerFast.__name__,
+                                note="no tokenizer_class, and no tokenizer class for the model type")
         return PreTrainedTokenizerFast
     raise errors.EntryNotFoundError(
         f"{checkpoint.describe()} has no tokenizer: no tokenizer_class in {TOKENIZER_CONFIG}, no model_type in "

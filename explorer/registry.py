@@ -109,9 +109,13 @@ ARCHITECTURES = (
                  {"AutoModel": "GPT2Model", "AutoModelForCausalLM": "GPT2LMHeadModel",
                   "AutoModelForSequenceClassification": "GPT2ForSequenceClassification",
                   "AutoModelForTokenClassification": "GPT2ForTokenClassification",
-                  "AutoModelForQuestionAnswering": "GPT2ForQuestionAnswering"}),
+                  "AutoModelForQuestionAnswering": "GPT2ForQuestionAnswering"},
+                 tokenizer="GPT2TokenizerFast", tokenizer_module="gpt2"),
+    # no tokenizer of its own: Llama 3's files name PreTrainedTokenizerFast (tokenizer.json as it is); v5's
+    # LlamaTokenizerFast, Llama 2's SentencePiece-style tokenizer, is not here yet
     Architecture("llama", "llama", "LlamaConfig", decoder_heads("Llama")),
-    Architecture("qwen2", "qwen2", "Qwen2Config", decoder_heads("Qwen2")),
+    Architecture("qwen2", "qwen2", "Qwen2Config", decoder_heads("Qwen2"), tokenizer="Qwen2TokenizerFast",
+                 tokenizer_module="qwen2"),
     # the configuration and preprocessing only: the model's visual backbone needs detectron2
     Architecture("layoutlmv2", "layoutlmv2", "LayoutLMv2Config", tokenizer="LayoutLMv2TokenizerFast",
                  tokenizer_module="layoutlmv2",

@@ -11,7 +11,6 @@ always takes effect.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar
@@ -432,11 +431,6 @@ class PreTrainedTokenizerFast(PreTrainedTokenizerBase):
 TokenizersBackend = PreTrainedTokenizerFast  # transformers v5's name for the generic fast tokenizer
 
 
-# tokenizer classes that no registry row names yet -> the module of this package that defines them (they move
-# to the rows of their models when those land)
-TOKENIZERS_WITHOUT_ROW = {"GPT2TokenizerFast": "gpt2", "Qwen2TokenizerFast": "qwen2"}
-
-
 def tokenizer_class_from_name(name: str) -> type[PreTrainedTokenizerBase] | None:
     """Our class for a ``tokenizer_class`` of tokenizer_config.json ("BertTokenizer", "BertTokenizerFast",
     "TokenizersBackend"...), or None if the registry has none (slow names map to the fast class)."""
@@ -444,12 +438,7 @@ def tokenizer_class_from_name(name: str) -> type[PreTrainedTokenizerBase] | None
 
     if name in ("PreTrainedTokenizerFast", "TokenizersBackend"):
         return PreTrainedTokenizerFast
-    found = TOKENIZERS.by_class_name(name) or TOKENIZERS.by_class_name(name + "Fast")
-    fast_name = name if name in TOKENIZERS_WITHOUT_ROW else name + "Fast"
-    if found is None and fast_name in TOKENIZERS_WITHOUT_ROW:
-        module = importlib.import_module(f"{__package__}.{TOKENIZERS_WITHOUT_ROW[fast_name]}")
-        found = getattr(module, fast_name)
-    return found
+    return TOKENIZERS.by_class_name(name) or TOKENIZERS.by_class_name(name + "Fast")
 
 
 # --- helpers ----------------------------------------------------------------------------------------------
