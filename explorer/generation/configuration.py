@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import errors
-from ..configuration import check_field_name
+from ..configuration import check_field_name, file_to_save
 from ..hub import Checkpoint, pop_hub_kwargs
 from ..resolution import open_checkpoint
 
@@ -156,11 +156,7 @@ class GenerationConfig:
         return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
     def save_pretrained(self, save_directory: str | os.PathLike, config_file_name: str | None = None) -> Path:
-        directory = Path(save_directory)
-        if directory.is_file():
-            raise errors.UnsafePathError(f"{directory} is a file; save_pretrained needs a folder.")
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / (config_file_name or GENERATION_CONFIG_NAME)
+        path = file_to_save(save_directory, config_file_name or GENERATION_CONFIG_NAME)
         path.write_text(self.to_json_string(), encoding="utf-8")
         return path
 
@@ -256,4 +252,6 @@ def check_token_ids(name: str, value: Any) -> None:
     if not ids or any(isinstance(token, bool) or not isinstance(token, int) or (token < 0 and name != "pad_token_id")
                       for token in ids):
         listed = ", or a non-empty list of them" if name == "eos_token_id" else ""
-        raise errors.ConfigValueError(f"{name} must be a token id (a whole number of at least 0){listed}, got {value!r}.")
+        raise errors.ConfigValueError(
+            f"{name} must be a token id (a whole number of at least 0){listed}, got {value!r}."
+        )

@@ -206,7 +206,8 @@ class GenerationMixin:
         if cache is not None:
             inputs[self.cache_argument()] = cache
         if position_ids is not None:
-            inputs["position_ids"] = position_ids[..., -input_ids.shape[1]:].clone(memory_format=torch.contiguous_format)
+            positions = position_ids[..., -input_ids.shape[1]:]
+            inputs["position_ids"] = positions.clone(memory_format=torch.contiguous_format)
         if attention_mask is not None:
             inputs["attention_mask"] = attention_mask
         return {**inputs, **kwargs}
@@ -341,7 +342,8 @@ def inferred_attention_mask(input_ids: torch.Tensor, pad: torch.Tensor | None,
                             eos: torch.Tensor | None) -> torch.Tensor:
     """Without a mask: the pad tokens are padding, unless the pad token is also an end of sequence (then
     nothing can be told apart, and every token counts)."""
-    if pad is None or not bool(torch.isin(input_ids, pad).any()) or (eos is not None and bool(torch.isin(eos, pad).any())):
+    padded = pad is not None and bool(torch.isin(input_ids, pad).any())
+    if not padded or (eos is not None and bool(torch.isin(eos, pad).any())):
         return torch.ones_like(input_ids, dtype=torch.long)
     return input_ids.ne(pad).long()
 

@@ -82,7 +82,8 @@ def test_scores_logits_attentions_and_hidden_states(models):
     assert len(got.scores) == len(got.logits) == len(got.attentions) == len(got.hidden_states) == 6
     for ours_step, their_step in zip(got.scores + got.logits, expected.scores + expected.logits):
         torch.testing.assert_close(ours_step, their_step, atol=ATOL, rtol=0)
-    for ours_layers, their_layers in zip(got.attentions + got.hidden_states, expected.attentions + expected.hidden_states):
+    per_layer = zip(got.attentions + got.hidden_states, expected.attentions + expected.hidden_states, strict=True)
+    for ours_layers, their_layers in per_layer:
         for ours_tensor, their_tensor in zip(ours_layers, their_layers, strict=True):
             torch.testing.assert_close(ours_tensor, their_tensor, atol=ATOL, rtol=0)
     assert got.cache.get_seq_length() == got.sequences.shape[1] - 1  # the last token was never fed back
@@ -143,8 +144,9 @@ def test_min_new_tokens_holds_back_the_end(gpt2):
 def test_the_models_generation_config_and_its_overrides(gpt2):
     theirs, ours = gpt2
     saved = theirs.generation_config, ours.generation_config
-    theirs.generation_config = transformers.GenerationConfig(do_sample=True, top_k=3, max_new_tokens=9, pad_token_id=PAD)
-    ours.generation_config = GenerationConfig(do_sample=True, top_k=3, max_new_tokens=9, pad_token_id=PAD)
+    settings = {"do_sample": True, "top_k": 3, "max_new_tokens": 9, "pad_token_id": PAD}
+    theirs.generation_config = transformers.GenerationConfig(**settings)
+    ours.generation_config = GenerationConfig(**settings)
     try:
         expected, got = both_generate(theirs, ours, seed=1, **left_padded())
         assert got.shape[1] == 7 + 9 and torch.equal(got, expected)
