@@ -27,6 +27,8 @@ _BASE_EXPORTS = {
     "ProcessorMixin": "explorer.processing.multimodal",
     "ResolutionTrace": "explorer.trace",
     "LoadReport": "explorer.loading",
+    **dict.fromkeys(("GenerationConfig", "GenerationMixin", "TextStreamer", "TextIteratorStreamer"),
+                    "explorer.generation"),
     "explore": "explorer.widgets",  # the notebook app; needs the lab extra (ipywidgets)
 }
 # public name -> module that defines it; every class of every registry row (configs, models, tokenizers,

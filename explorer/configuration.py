@@ -227,11 +227,7 @@ class PretrainedConfig:
         Path(path).write_text(self.to_json_string(use_diff=use_diff), encoding="utf-8")
 
     def save_pretrained(self, save_directory: str | os.PathLike) -> Path:
-        directory = Path(save_directory)
-        if directory.is_file():
-            raise errors.UnsafePathError(f"{directory} is a file; save_pretrained needs a folder.")
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / CONFIG_NAME
+        path = file_to_save(save_directory, CONFIG_NAME)
         self.to_json_file(path)
         return path
 
@@ -279,6 +275,15 @@ class PretrainedConfig:
 
 
 PreTrainedConfig = PretrainedConfig  # transformers v5's spelling
+
+
+def file_to_save(save_directory: str | os.PathLike, filename: str) -> Path:
+    """The path of ``filename`` in ``save_directory``, the folder made if need be (a file there is an error)."""
+    directory = Path(save_directory)
+    if directory.is_file():
+        raise errors.UnsafePathError(f"{directory} is a file; save_pretrained needs a folder.")
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory / filename
 
 
 def read_config_dict(checkpoint: Checkpoint) -> dict[str, Any]:

@@ -108,6 +108,18 @@ class ModelInputError(InputError):
     """Arguments to a model's forward that cannot work together (e.g. both input_ids and inputs_embeds)."""
 
 
+# --- Generation (generation/) -------------------------------------------------------------------------------
+
+
+class GenerationInputError(InputError):
+    """Arguments to ``generate`` that cannot work: a prompt longer than the model's positions, no prompt and no
+    bos_token_id, a length the model cannot reach."""
+
+
+class UnsupportedGenerationError(ExplorerError, NotImplementedError):
+    """A generation mode or setting explorer does not implement (beam search, typical_p, ...)."""
+
+
 # --- Tokenizer inputs -------------------------------------------------------------------------------------
 
 

@@ -22,6 +22,7 @@ from torch import nn
 
 from . import errors
 from .configuration import apply_overrides, read_config_dict
+from .generation.configuration import read_generation_config
 from .hub import Checkpoint, pop_hub_kwargs, refuse_remote_code
 from .initialisation import initialise_from_seed, initialise_missing, weights_from_checkpoint
 from .resolution import open_checkpoint
@@ -139,6 +140,8 @@ def load_pretrained(model_class: type[nn.Module], reference: Any, **kwargs: Any)
     config.dtype = dtype
     model.eval()
     model.load_report = report
+    if model.can_generate():
+        model.generation_config = read_generation_config(checkpoint, model.generation_config)
     if not report.is_clean:
         logger.warning("%s", report)
     return (model, report.to_loading_info()) if options.get("output_loading_info") else model

@@ -18,6 +18,8 @@ from torch.nn import functional as F
 
 from . import errors
 from .configuration import PretrainedConfig
+from .generation.configuration import GenerationConfig
+from .generation.utils import GenerationMixin
 from .initialisation import SKIP_INIT
 from .loading import load_pretrained, resolve_dtype
 from .outputs import ModelOutput
@@ -48,6 +50,8 @@ class PreTrainedModel(nn.Module):
         config.validate()  # before any layer allocates memory
         self.config = config
         self.load_report: Any = None  # loading.LoadReport, set by from_pretrained
+        if self.can_generate():  # replaced by the checkpoint's generation_config.json in from_pretrained
+            self.generation_config = GenerationConfig.from_model_config(config)
 
     def post_init(self) -> None:
         """Last line of every architecture's ``__init__``: initialise (unless the loader will fill the weights),
@@ -102,6 +106,11 @@ class PreTrainedModel(nn.Module):
         self.tie_weights()
 
     # --- properties --------------------------------------------------------------------------------------
+
+    @classmethod
+    def can_generate(cls) -> bool:
+        """Whether the class has ``generate``: a causal LM head mixing in GenerationMixin (as transformers)."""
+        return issubclass(cls, GenerationMixin)
 
     @property
     def base_model(self) -> nn.Module:
@@ -208,12 +217,15 @@ class PreTrainedModel(nn.Module):
         max_shard_size: int | str = "5GB",
         state_dict: dict[str, torch.Tensor] | None = None,
     ) -> list[Path]:
-        """Write config.json and the weights (safetensors unless told otherwise), loadable by transformers."""
+        """Write config.json (and generation_config.json for a model that generates) and the weights
+        (safetensors unless told otherwise), loadable by transformers."""
         directory = Path(save_directory)
         config = copy.deepcopy(self.config)
         config.architectures = [type(self).__name__]
         config.dtype = str(self.dtype).removeprefix("torch.")
         written = [config.save_pretrained(directory)]
+        if self.can_generate():
+            written.append(self.generation_config.save_pretrained(directory))
         tensors = self.state_dict() if state_dict is None else state_dict
         tied = set(self.tied_weights())
         tensors = {key: tensor for key, tensor in tensors.items() if key not in tied}
