@@ -25,6 +25,7 @@ from .. import errors
 from ..activations import activation
 from ..cache import DynamicCache
 from ..configuration import SIZE_LIMITS, PretrainedConfig, check_probability, check_size
+from ..generation import GenerationMixin
 from ..modeling import (
     PreTrainedModel,
     attention,
@@ -394,7 +395,7 @@ def keep_logits(hidden_states: torch.Tensor, logits_to_keep: int | torch.Tensor)
     return hidden_states[:, logits_to_keep, :]
 
 
-class GPT2LMHeadModel(GPT2PreTrainedModel):
+class GPT2LMHeadModel(GPT2PreTrainedModel, GenerationMixin):
     """The next token's scores at every position; the projection is the token embeddings (tied)."""
 
     _tied_weights_keys: ClassVar[dict[str, str]] = {"lm_head.weight": "transformer.wte.weight"}

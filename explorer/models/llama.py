@@ -21,6 +21,7 @@ from .. import errors
 from ..activations import activation
 from ..cache import DynamicCache
 from ..configuration import SIZE_LIMITS, PretrainedConfig, check_size
+from ..generation import GenerationMixin
 from ..modeling import PreTrainedModel, attention, check_one_input, sequence_classification_loss
 from ..outputs import BaseModelOutputWithPast, CausalLMOutputWithPast, SequenceClassifierOutputWithPast
 
@@ -499,7 +500,7 @@ def kept_positions(hidden_states: Tensor, logits_to_keep: int | Tensor) -> Tenso
     return hidden_states[:, logits_to_keep]
 
 
-class LlamaForCausalLM(LlamaPreTrainedModel):
+class LlamaForCausalLM(LlamaPreTrainedModel, GenerationMixin):
     """Next-token scores over the vocabulary; ``lm_head`` is the token embeddings when
     ``tie_word_embeddings``."""
 

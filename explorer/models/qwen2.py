@@ -22,6 +22,7 @@ from .. import errors
 from ..activations import activation
 from ..cache import DynamicCache
 from ..configuration import SIZE_LIMITS, PretrainedConfig, check_size
+from ..generation import GenerationMixin
 from ..modeling import PreTrainedModel, attention, check_one_input, sequence_classification_loss
 from ..outputs import BaseModelOutputWithPast, CausalLMOutputWithPast, SequenceClassifierOutputWithPast
 
@@ -545,7 +546,7 @@ def kept_positions(hidden_states: Tensor, logits_to_keep: int | Tensor) -> Tenso
     return hidden_states[:, logits_to_keep]
 
 
-class Qwen2ForCausalLM(Qwen2PreTrainedModel):
+class Qwen2ForCausalLM(Qwen2PreTrainedModel, GenerationMixin):
     """Next-token scores over the vocabulary; ``lm_head`` is the token embeddings when
     ``tie_word_embeddings``."""
 
