@@ -2,6 +2,7 @@
 torch threads, their worker processes, the table cells and the header that says where the numbers come from."""
 
 import datetime
+import gc
 import json
 import os
 import platform
@@ -20,6 +21,20 @@ def load_library(name: str):
 
     torch.set_num_threads(THREADS)
     return torch, __import__(name)
+
+
+def timed(call) -> float:
+    """Seconds ``call()`` takes with the garbage collector paused, as ``timeit`` times: with torch imported a
+    full collection of the interpreter's heap takes ~80 ms here, and whether one falls inside the call depends
+    on how many objects were allocated before it, not on the call."""
+    gc.collect()
+    gc.disable()
+    try:
+        begin = time.perf_counter()
+        call()
+        return time.perf_counter() - begin
+    finally:
+        gc.enable()
 
 
 def run_child(script: str, *args: str) -> tuple[dict, float]:

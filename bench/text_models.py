@@ -9,7 +9,7 @@ and torch.set_num_threads(2)), alternating the two libraries, repeated; the tabl
   The time seen inside the child (from its first line) is printed under the table.
 - from_pretrained: AutoModel.from_pretrained alone, timed inside a child that has already imported torch,
   the library, its BERT modelling modules and its weights reader (the page cache is warm, the Python
-  state is not).
+  state is not), with the garbage collector paused as timeit does (common.timed).
 - forward: median of 20 forwards of the 8 x 128 batch after 3 warm-ups (eval mode, no_grad).
 - peak RSS: ru_maxrss of the cold-start child, i.e. after loading and one forward.
 
@@ -34,7 +34,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from common import LIBRARIES, cell, header, load_library, run_child
+from common import LIBRARIES, cell, header, load_library, run_child, timed
 
 # modules imported before timing from_pretrained alone: the library, its BERT modelling code, the loader
 MODEL_MODULES = {
@@ -79,9 +79,7 @@ def from_pretrained(name: str, checkpoint: str) -> dict:
     _, library = load_library(name)
     for module in MODEL_MODULES[name]:
         __import__(module)
-    begin = time.perf_counter()
-    library.AutoModel.from_pretrained(checkpoint)
-    return {"seconds": time.perf_counter() - begin}
+    return {"seconds": timed(lambda: library.AutoModel.from_pretrained(checkpoint))}
 
 
 def forward(name: str, checkpoint: str) -> dict:

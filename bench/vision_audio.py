@@ -10,7 +10,8 @@ and torch.set_num_threads(2)), alternating the two libraries, repeated; the tabl
 - feature extraction: AutoFeatureExtractor (a saved Wav2Vec2FeatureExtractor config) on 8 clips of 5-15 s
   at 16 kHz, padding=True, return_tensors="pt"; clips/s likewise.
 - from_pretrained: AutoModel.from_pretrained alone, timed inside a child that has already imported torch,
-  the library and the model's modelling module.
+  the library and the model's modelling module, with the garbage collector paused as timeit does
+  (common.timed).
 - forward: median of the timed forwards after warm-ups (eval mode, no_grad) on 1x3x224x224 pixels
   (ViT-base, Swin-tiny) or 1x16000 samples (Wav2Vec2-base).
 
@@ -30,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import LIBRARIES, cell, header, load_library, run_child
+from common import LIBRARIES, cell, header, load_library, run_child, timed
 
 CACHE = Path(tempfile.gettempdir()) / "explorer-bench"
 RESULTS = Path(__file__).parent / "results" / "vision_audio.md"
@@ -127,9 +128,7 @@ def from_pretrained(name: str, label: str, folder: str) -> dict:
         __import__("explorer.loading")
     else:
         __import__("transformers.models.auto.modeling_auto")
-    begin = time.perf_counter()
-    library.AutoModel.from_pretrained(folder)
-    return {"seconds": time.perf_counter() - begin}
+    return {"seconds": timed(lambda: library.AutoModel.from_pretrained(folder))}
 
 
 def forward(name: str, label: str, folder: str) -> dict:
