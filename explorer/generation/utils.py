@@ -17,6 +17,7 @@ have finished and stops when every row has.
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import logging
 from dataclasses import dataclass
@@ -123,8 +124,8 @@ class GenerationMixin:
             )
         return config, model_kwargs
 
-    def forward_parameters(self) -> set[str]:
-        return set(inspect.signature(self.forward).parameters)
+    def forward_parameters(self) -> frozenset[str]:
+        return parameter_names(type(self).forward)
 
     def cache_argument(self) -> str | None:
         """The name under which the forward takes and returns its key-value cache, if it has one."""
@@ -302,6 +303,12 @@ class Record:
 
 
 # --- preparing a call --------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def parameter_names(forward: Any) -> frozenset[str]:
+    """The names ``forward`` takes, read once per class: a step of the loop asks for them twice."""
+    return frozenset(inspect.signature(forward).parameters)
 
 
 def prompt_ids(inputs: torch.Tensor | None, input_ids: torch.Tensor | None, bos_token_id: int | None,

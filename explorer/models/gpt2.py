@@ -244,13 +244,13 @@ def causal_mask(attention_mask: torch.Tensor | None, position_ids: torch.Tensor,
             )
         if bool(attention_mask.all()):
             attention_mask = None
+    if attention_mask is None and length == 1:
+        return None
     device = position_ids.device
     allowed = torch.arange(keys, device=device)[None, :] <= torch.arange(past, keys, device=device)[:, None]
     allowed = allowed[None, None]
     if attention_mask is not None:
         allowed = allowed & attention_mask.bool()[:, None, None, :]
-    elif length == 1:
-        return None
     sequences = packed_sequences(position_ids.expand(batch, -1)) if packed else None
     if sequences is not None:
         allowed = allowed & (sequences[:, None, :, None] == sequences[:, None, None, :])
