@@ -304,13 +304,16 @@ def attention(
     dropout: float,
     head_mask: torch.Tensor | None = None,
     output_attentions: bool = False,
+    scale: float | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """Scaled dot-product attention over [batch, heads, tokens, head_dim]; returns the context and, when
-    asked (or needed for a head mask), the attention probabilities. PyTorch's fused kernel otherwise."""
+    """Scaled dot-product attention over [batch, heads, tokens, head_dim] (scores times ``scale``, by default
+    divided by sqrt(head_dim)); returns the context and, when asked (or needed for a head mask), the attention
+    probabilities. PyTorch's fused kernel otherwise."""
     if not output_attentions and head_mask is None:
-        context = F.scaled_dot_product_attention(query, key, value, attn_mask=mask, dropout_p=dropout)
+        context = F.scaled_dot_product_attention(query, key, value, attn_mask=mask, dropout_p=dropout, scale=scale)
         return context, None
-    scores = query @ key.transpose(-1, -2) / query.shape[-1] ** 0.5
+    scores = query @ key.transpose(-1, -2)
+    scores = scores / query.shape[-1] ** 0.5 if scale is None else scores * scale
     if mask is not None:
         scores = scores + mask
     probs = F.dropout(scores.softmax(dim=-1), p=dropout, training=dropout > 0)

@@ -138,11 +138,9 @@ class GPT2Attention(nn.Module):
         self.num_heads = config.n_head
         self.head_dim = config.n_embd // config.n_head
         self.layer_idx = layer_idx
-        scaling = self.head_dim**-0.5 if config.scale_attn_weights else 1.0
+        self.scaling = self.head_dim**-0.5 if config.scale_attn_weights else 1.0
         if config.scale_attn_by_inverse_layer_idx:
-            scaling /= layer_idx + 1
-        # attention() divides the scores by sqrt(head_dim): the queries carry the rest of GPT-2's scale
-        self.query_scale = scaling * self.head_dim**0.5
+            self.scaling /= layer_idx + 1
         self.c_attn = GPT2Conv1D(3 * self.embed_dim, self.embed_dim)
         self.c_proj = GPT2Conv1D(self.embed_dim, self.embed_dim, residual=True)
         self.attn_dropout = nn.Dropout(config.attn_pdrop)
@@ -159,10 +157,8 @@ class GPT2Attention(nn.Module):
         query, key, value = (by_head(part) for part in self.c_attn(hidden_states).split(self.embed_dim, dim=2))
         if cache is not None:
             key, value = cache.update(key, value, self.layer_idx)
-        if self.query_scale != 1.0:
-            query = query * self.query_scale
         context, weights = attention(query, key, value, mask, dropout=self.attn_dropout.p if self.training else 0.0,
-                                     output_attentions=output_attentions)
+                                     output_attentions=output_attentions, scale=self.scaling)
         context = context.transpose(1, 2).reshape(batch, length, self.embed_dim)
         return self.resid_dropout(self.c_proj(context)), weights
 
