@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import types
+
 import pytest
 import torch
 
 from explorer import errors
-from explorer.cache import DynamicCache
+from explorer.cache import DynamicCache, DynamicLayer, DynamicSlidingWindowLayer
 
 
 def states(batch: int, positions: int, start: float = 0.0) -> torch.Tensor:
@@ -46,3 +48,29 @@ def test_batch_operations():
     assert torch.equal(cache.layers[0].keys[0], second)
     cache.reorder_cache(torch.tensor([0, 0]))
     assert cache.layers[0].keys.shape[0] == 2
+
+
+def test_sliding_window_layer_keeps_its_window_and_counts_every_position():
+    layer = DynamicSlidingWindowLayer(sliding_window=4)
+    seen = [torch.full((1, 2, 3, 8), float(step)) for step in range(3)]
+    returned = [layer.update(chunk, chunk.clone())[0] for chunk in seen]
+    assert [r.shape[-2] for r in returned] == [3, 6, 6]  # the new positions and the window before them
+    assert layer.keys.shape[-2] == 3 and layer.get_seq_length() == 9
+    assert torch.equal(layer.keys, torch.cat(seen, dim=-2)[..., -3:, :])
+
+
+def test_sliding_window_layer_crops_only_before_its_window_fills():
+    layer = DynamicSlidingWindowLayer(sliding_window=8)
+    layer.update(torch.zeros(1, 1, 5, 4), torch.zeros(1, 1, 5, 4))
+    layer.crop(-2)
+    assert layer.get_seq_length() == 3 and layer.keys.shape[-2] == 3
+    layer.update(torch.zeros(1, 1, 6, 4), torch.zeros(1, 1, 6, 4))
+    with pytest.raises(errors.ConfigValueError, match="seen 9 positions, more than its window of 8"):
+        layer.crop(-1)
+
+
+def test_cache_made_from_a_config_has_a_layer_per_layer_type():
+    config = types.SimpleNamespace(layer_types=["full_attention", "sliding_attention"], sliding_window=5)
+    cache = DynamicCache(config=config)
+    assert [type(layer) for layer in cache.layers] == [DynamicLayer, DynamicSlidingWindowLayer]
+    assert cache.layers[1].sliding_window == 5 and len(DynamicCache(config=object()).layers) == 0

@@ -349,7 +349,7 @@ class GPT2Model(GPT2PreTrainedModel):
         cache = cache_argument(cache, past_key_values)
         use_cache = self.config.use_cache if use_cache is None else use_cache
         if use_cache and cache is None:
-            cache = DynamicCache()
+            cache = DynamicCache(config=self.config)
         past = 0 if cache is None else cache.get_seq_length()
         hidden_states, position_ids = self.embed(input_ids, inputs_embeds, position_ids, token_type_ids, past)
         allowed = causal_mask(attention_mask, position_ids, *hidden_states.shape[:2], past,

@@ -461,7 +461,7 @@ class LlamaModel(LlamaPreTrainedModel):
         if inputs_embeds is None:
             inputs_embeds = self.embed_tokens(input_ids)
         if (self.config.use_cache if use_cache is None else use_cache) and cache is None:
-            cache = DynamicCache()
+            cache = DynamicCache(config=self.config)
         past = 0 if cache is None else cache.get_seq_length()
         if position_ids is None:
             position_ids = (torch.arange(inputs_embeds.shape[1], device=inputs_embeds.device) + past)[None]

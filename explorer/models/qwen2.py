@@ -6,7 +6,8 @@ Read top to bottom: the config (rotary parameters as transformers v5's ``rope_pa
 read as transformers 5.25 does), the layers, the base model, the heads. The blocks shared with Llama are copied
 from ``llama.py`` rather than imported: one architecture, one file. As in transformers, inputs longer than
 ``max_position_embeddings`` are allowed (rotary embeddings have no table to index out of), and a sliding-window
-layer's mask hides keys ``sliding_window`` or more positions back; its cache keeps every position.
+layer's mask hides keys ``sliding_window`` or more positions back, and its cache keeps only the positions still
+in view (``explorer.cache.DynamicSlidingWindowLayer``, as transformers' cache).
 """
 
 from __future__ import annotations
@@ -363,9 +364,10 @@ class Qwen2Attention(nn.Module):
         query, key = apply_rotary_pos_emb(query, key, *position_embeddings)
         if cache is not None:
             key, value = cache.update(key, value, self.layer_idx)
+        mask = masks.additive if output_attentions else masks.allowed
+        mask = mask[..., -key.shape[-2]:]  # a sliding-window layer's cache holds only the last positions
         context, weights = attention(
-            query, repeat_kv(key, self.num_key_value_groups), repeat_kv(value, self.num_key_value_groups),
-            masks.additive if output_attentions else masks.allowed,
+            query, repeat_kv(key, self.num_key_value_groups), repeat_kv(value, self.num_key_value_groups), mask,
             dropout=self.attention_dropout if self.training else 0.0,
             output_attentions=output_attentions,
         )
@@ -505,7 +507,7 @@ class Qwen2Model(Qwen2PreTrainedModel):
             inputs_embeds = self.embed_tokens(input_ids)
         use_cache = self.config.use_cache if use_cache is None else use_cache
         if use_cache and cache is None:
-            cache = DynamicCache()
+            cache = DynamicCache(config=self.config)
         past = 0 if cache is None else cache.get_seq_length()
         if position_ids is None:
             position_ids = (torch.arange(inputs_embeds.shape[1], device=inputs_embeds.device) + past)[None]

@@ -13,16 +13,21 @@ import explorer
 from .adapter import BOS, EOS, MODELS, PAD, POSITIONS, VOCAB, both_generate, left_padded
 
 
-def tiny_qwen2(seed: int = 0):
+def tiny_qwen2(seed: int = 0, **sliding: object):
     torch.manual_seed(seed)
     config = transformers.Qwen2Config(vocab_size=VOCAB, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
                                       num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=POSITIONS,
                                       bos_token_id=BOS, eos_token_id=EOS, tie_word_embeddings=True,
-                                      attn_implementation="eager")
+                                      attn_implementation="eager", **sliding)
     return transformers.Qwen2ForCausalLM(config).eval()
 
 
-BUILDERS = {**MODELS, "qwen2": tiny_qwen2}
+def tiny_qwen2_sliding():
+    """The upper layer attends to the last 5 positions only: 64 new tokens go far past its window."""
+    return tiny_qwen2(use_sliding_window=True, sliding_window=5, max_window_layers=1)
+
+
+BUILDERS = {**MODELS, "qwen2": tiny_qwen2, "qwen2-sliding": tiny_qwen2_sliding}
 
 
 @pytest.fixture(scope="module", params=sorted(BUILDERS))
@@ -31,7 +36,7 @@ def pair(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp(request.param)
     theirs.save_pretrained(folder)
     ours = explorer.AutoModelForCausalLM.from_pretrained(folder)
-    assert type(ours).__module__ == f"explorer.models.{request.param}"
+    assert type(ours).__module__ == f"explorer.models.{theirs.config.model_type}"
     return theirs, ours
 
 
