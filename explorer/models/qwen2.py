@@ -12,6 +12,7 @@ in view (``explorer.cache.DynamicSlidingWindowLayer``, as transformers' cache).
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, ClassVar
 
@@ -401,8 +402,12 @@ class AttentionMasks:
 
     def __init__(self, allowed: Tensor, dtype: torch.dtype) -> None:
         self.allowed = allowed
-        self.additive = torch.where(allowed, torch.zeros((), dtype=dtype, device=allowed.device),
-                                    torch.finfo(dtype).min)
+        self.dtype = dtype
+
+    @functools.cached_property
+    def additive(self) -> Tensor:  # made only when the weights are asked for (not at every generation step)
+        return torch.where(self.allowed, torch.zeros((), dtype=self.dtype, device=self.allowed.device),
+                           torch.finfo(self.dtype).min)
 
 
 def packed_sequences(position_ids: Tensor) -> Tensor | None:
