@@ -16,6 +16,7 @@ from hubcache import copy_folder_to_cache
 from PIL import Image
 from tokenization.cases import HOBBIT, HOBBIT_IDS, PIPELINE_ROWS
 from tokenization.cases import PIPELINE_INPUTS as PIPELINE_SENTENCES
+from tokenization.test_gpt2 import assert_same_tokenizer
 
 from explorer import (
     AutoBackbone,
@@ -24,6 +25,7 @@ from explorer import (
     AutoImageProcessor,
     AutoModel,
     AutoModelForAudioClassification,
+    AutoModelForCausalLM,
     AutoModelForCTC,
     AutoModelForImageClassification,
     AutoModelForMaskedLM,
@@ -79,7 +81,7 @@ TRAINED = ["vit-digits", "swin-digits", "convnext-digits", "resnet-digits", "wav
 COPIES = ["bert-base-uncased", "distilbert-base-uncased", "distilbert-base-uncased-finetuned-sst-2-english",
           "google/vit-base-patch16-224", "microsoft/swin-tiny-patch4-window7-224", "facebook/convnext-tiny-224",
           "microsoft/resnet-50", "ehcalabres/wav2vec2-lg-xlsr-en-speech-emotion-recognition",
-          "facebook/wav2vec2-base-960h", "microsoft/layoutlmv2-base-uncased"]
+          "facebook/wav2vec2-base-960h", "microsoft/layoutlmv2-base-uncased", "openai-community/gpt2"]
 EXPECTED = [catalog.DEFAULT_ID, *(f"explorer-catalog/{name}" for name in TRAINED), *COPIES]
 
 
@@ -92,6 +94,7 @@ def test_catalog_lists_the_expected_entries_default_first():
     assert catalog.available() == entries  # every folder is shipped, and the package is installed
     assert catalog.find("google-bert/bert-base-uncased").id == "bert-base-uncased"
     assert catalog.find("distilbert/distilbert-base-uncased-finetuned-sst-2-english").kind == "random"
+    assert catalog.find("gpt2").id == "openai-community/gpt2"
     assert catalog.find("not/in-the-catalog") is None
 
 
@@ -114,7 +117,7 @@ def test_every_shipped_folder_has_a_card_and_its_kind_s_files(entry):
 
 def test_the_shipped_catalog_is_small():
     size = sum(path.stat().st_size for path in catalog.CHECKPOINTS.rglob("*") if path.is_file())
-    assert size < 15 * 1024 * 1024
+    assert size < 25 * 1024 * 1024  # the decoder copies' BPE vocabularies are 2.7 MB (GPT-2) and 4.5 MB (Qwen)
 
 
 # --- every entry, loaded fully ---------------------------------------------------------------------------------
@@ -370,6 +373,27 @@ def check_layoutlmv2(reference):
     assert list(encoded["image"].shape) == [1, 3, 224, 224] and list(encoded["bbox"].shape) == [1, 4, 4]
 
 
+GPT2_HOBBIT_IDS = [818, 257, 7604, 287, 262, 2323, 612, 5615, 257, 32724, 2545, 13]
+
+
+@checks("openai-community/gpt2")
+def check_gpt2(reference):
+    for name in (reference, "gpt2"):
+        tokenizer = AutoTokenizer.from_pretrained(name)
+        assert tokenizer(HOBBIT)["input_ids"] == GPT2_HOBBIT_IDS
+    assert type(tokenizer).__name__ == "GPT2TokenizerFast"
+    assert (len(tokenizer), tokenizer.model_max_length, tokenizer.eos_token_id) == (50257, 1024, 50256)
+    assert tokenizer.convert_ids_to_tokens(GPT2_HOBBIT_IDS[-3:]) == ["Ġhob", "bit", "."]
+    model = AutoModelForCausalLM.from_pretrained("gpt2")  # 124M parameters: built once
+    check_random(model)
+    assert type(model).__name__ == "GPT2LMHeadModel" and model.num_parameters() == 124_439_808
+    assert (model.generation_config.bos_token_id, model.generation_config.eos_token_id) == (50256, 50256)
+    prompt = tokenizer(HOBBIT, return_tensors="pt")
+    assert model(**prompt).logits.shape == (1, 12, 50257)
+    generated = model.generate(**prompt, max_new_tokens=4, do_sample=False, pad_token_id=tokenizer.eos_token_id)
+    assert generated.shape == (1, 16) and generated[0, :12].tolist() == GPT2_HOBBIT_IDS
+
+
 @pytest.mark.parametrize("reference", EXPECTED)
 def test_entry_loads_fully_offline(reference):
     """Each entry once, through every Auto class that applies (the big random copies take seconds to build)."""
@@ -480,6 +504,10 @@ def test_a_copy_s_files_preprocess_as_transformers_reads_them(reference):
         else:
             ids = [tokenizer(long_text, truncation=True)["input_ids"] for tokenizer in (ours, theirs)]
         assert ids[0] == ids[1] and len(ids[0]) == 512
+    if (folder / "tokenizer.json").is_file():  # the byte-level BPE copies: the whole corpus, both ways
+        ours, theirs = AutoTokenizer.from_pretrained(folder), transformers.AutoTokenizer.from_pretrained(folder)
+        assert_same_tokenizer(ours, theirs)
+        assert ours.model_max_length == theirs.model_max_length and len(ours) == len(theirs)
     if "wav2vec2" in reference:
         ours = AutoFeatureExtractor.from_pretrained(folder)
         theirs = transformers.AutoFeatureExtractor.from_pretrained(folder)

@@ -12,9 +12,13 @@ copies of them; ``tests/test_catalog.py`` checks that transformers reads them as
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from . import bpe_sources
+from .bpe_sources import BuiltFile
 
 IMAGENET_MEAN, IMAGENET_STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
 EMOTIONS = ["angry", "calm", "disgust", "fearful", "happy", "neutral", "sad", "surprised"]
@@ -35,6 +39,8 @@ class HubCopy:
     bert_vocab: bool = False  # ships the bert-base-uncased vocab.txt (from the minilm package)
     labels_note: str = ""  # said in the card when the label names are not the Hub's
     extra_notes: tuple[str, ...] = field(default=())
+    # files rebuilt from another source at build time (the tokenizers of bpe_sources.py), called only then
+    built: Callable[[], dict[str, BuiltFile]] | None = None
 
 
 def imagenet_labels() -> tuple[dict[str, str], str]:
@@ -165,6 +171,17 @@ def copies() -> list[HubCopy]:
         "output_past": True, "pad_token_id": 0, "rel_2d_pos_bins": 64, "rel_pos_bins": 32, "shape_size": 128,
         "type_vocab_size": 2, "vocab_size": 30522,
     }
+    gpt2_config = {
+        "activation_function": "gelu_new", "architectures": ["GPT2LMHeadModel"], "attn_pdrop": 0.1,
+        "bos_token_id": 50256, "embd_pdrop": 0.1, "eos_token_id": 50256, "initializer_range": 0.02,
+        "layer_norm_epsilon": 1e-05, "model_type": "gpt2", "n_ctx": 1024, "n_embd": 768, "n_head": 12,
+        "n_layer": 12, "n_positions": 1024, "resid_pdrop": 0.1, "summary_activation": None,
+        "summary_first_dropout": 0.1, "summary_proj_to_labels": True, "summary_type": "cls_index",
+        "summary_use_proj": True, "task_specific_params": {"text-generation": {"do_sample": True, "max_length": 50}},
+        "vocab_size": 50257,
+    }
+    gpt2_generation = {"_from_model_config": True, "bos_token_id": 50256, "eos_token_id": 50256,
+                       "transformers_version": "4.26.0.dev0"}
     return [
         HubCopy("bert-base-uncased", "BERT base, uncased (the tutorial's lesson 1)", ("text",), "fill-mask",
                 {"config.json": bert_config, "tokenizer_config.json": {"do_lower_case": True, "model_max_length": 512}},
@@ -227,4 +244,9 @@ def copies() -> list[HubCopy]:
                              "UnknownModelTypeError (model_type 'layoutlmv2' is not supported).",
                              "apply_ocr is true, as on the Hub: processing a page without words needs pytesseract "
                              "and tesseract-ocr; pass apply_ocr=False with your own words and boxes.")),
+        HubCopy("openai-community/gpt2", "GPT-2 small (124M), OpenAI's WebText language model", ("text",),
+                "text-generation",
+                {"config.json": gpt2_config, "generation_config.json": gpt2_generation,
+                 "tokenizer_config.json": {"model_max_length": 1024}},
+                aliases=("gpt2",), built=bpe_sources.gpt2_tokenizer_files),
     ]
