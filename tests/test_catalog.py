@@ -81,7 +81,8 @@ TRAINED = ["vit-digits", "swin-digits", "convnext-digits", "resnet-digits", "wav
 COPIES = ["bert-base-uncased", "distilbert-base-uncased", "distilbert-base-uncased-finetuned-sst-2-english",
           "google/vit-base-patch16-224", "microsoft/swin-tiny-patch4-window7-224", "facebook/convnext-tiny-224",
           "microsoft/resnet-50", "ehcalabres/wav2vec2-lg-xlsr-en-speech-emotion-recognition",
-          "facebook/wav2vec2-base-960h", "microsoft/layoutlmv2-base-uncased", "openai-community/gpt2"]
+          "facebook/wav2vec2-base-960h", "microsoft/layoutlmv2-base-uncased", "openai-community/gpt2",
+          "Qwen/Qwen1.5-0.5B-Chat"]
 EXPECTED = [catalog.DEFAULT_ID, *(f"explorer-catalog/{name}" for name in TRAINED), *COPIES]
 
 
@@ -117,7 +118,7 @@ def test_every_shipped_folder_has_a_card_and_its_kind_s_files(entry):
 
 def test_the_shipped_catalog_is_small():
     size = sum(path.stat().st_size for path in catalog.CHECKPOINTS.rglob("*") if path.is_file())
-    assert size < 25 * 1024 * 1024  # the decoder copies' BPE vocabularies are 2.7 MB (GPT-2) and 4.5 MB (Qwen)
+    assert size < 25 * 1024 * 1024  # the decoder copies' tokenizers are 2.9 MB (GPT-2) and 4.8 MB (Qwen)
 
 
 # --- every entry, loaded fully ---------------------------------------------------------------------------------
@@ -394,6 +395,31 @@ def check_gpt2(reference):
     assert generated.shape == (1, 16) and generated[0, :12].tolist() == GPT2_HOBBIT_IDS
 
 
+QWEN_CHAT = [{"role": "user", "content": "Hello! 你好 🤗"}, {"role": "assistant", "content": "Hi.  How can I help?"},
+             {"role": "user", "content": "Write def f(x):\n    return x * 2"}]
+QWEN_RENDERED = ("<|im_start|>system\nYou are a helpful assistant<|im_end|>\n<|im_start|>user\nHello! 你好 🤗<|im_end|>\n"
+                 "<|im_start|>assistant\nHi.  How can I help?<|im_end|>\n<|im_start|>user\nWrite def f(x):\n    return x * 2"
+                 "<|im_end|>\n")
+
+
+@checks("Qwen/Qwen1.5-0.5B-Chat")
+def check_qwen_chat(reference):
+    tokenizer = AutoTokenizer.from_pretrained(reference)
+    assert type(tokenizer).__name__ == "Qwen2TokenizerFast" and len(tokenizer) == 151646
+    assert (tokenizer.eos_token, tokenizer.pad_token, tokenizer.bos_token) == ("<|im_end|>", "<|endoftext|>", None)
+    assert tokenizer.apply_chat_template(QWEN_CHAT, tokenize=False) == QWEN_RENDERED
+    prompt = tokenizer.apply_chat_template(QWEN_CHAT[:1], add_generation_prompt=True, return_dict=True,
+                                           return_tensors="pt")
+    assert prompt["input_ids"][0, -3:].tolist() == [151644, 77091, 198]  # <|im_start|>assistant\n
+    model = AutoModelForCausalLM.from_pretrained(reference)  # 464M parameters, bfloat16: built once
+    check_random(model)
+    assert type(model).__name__ == "Qwen2ForCausalLM" and model.num_parameters() == 463_987_712
+    assert model.dtype == torch.bfloat16 and model.lm_head.weight is model.model.embed_tokens.weight
+    assert model.generation_config.eos_token_id == [151645, 151643] and model.generation_config.top_k == 20
+    generated = model.generate(**prompt, max_new_tokens=2, do_sample=False)
+    assert generated.shape == (1, prompt["input_ids"].shape[1] + 2)
+
+
 @pytest.mark.parametrize("reference", EXPECTED)
 def test_entry_loads_fully_offline(reference):
     """Each entry once, through every Auto class that applies (the big random copies take seconds to build)."""
@@ -519,6 +545,22 @@ def test_a_copy_s_files_preprocess_as_transformers_reads_them(reference):
         arguments = {"apply_ocr": False} if reference == "microsoft/layoutlmv2-base-uncased" else {}
         pixels = [processor(photo(), return_tensors="pt", **arguments)["pixel_values"] for processor in (ours, theirs)]
         torch.testing.assert_close(*pixels, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("add_generation_prompt", [False, True])
+def test_the_chat_copy_s_template_renders_as_in_transformers(add_generation_prompt):
+    import transformers
+
+    folder = catalog.find("Qwen/Qwen1.5-0.5B-Chat").path()
+    ours, theirs = AutoTokenizer.from_pretrained(folder), transformers.AutoTokenizer.from_pretrained(folder)
+    for conversation in (QWEN_CHAT, [{"role": "system", "content": "Be brief."}, *QWEN_CHAT[:1]]):
+        options = {"add_generation_prompt": add_generation_prompt}
+        text = ours.apply_chat_template(conversation, tokenize=False, **options)
+        assert text == theirs.apply_chat_template(conversation, tokenize=False, **options)
+        assert text.endswith("<|im_start|>assistant\n") is add_generation_prompt
+        ids = ours.apply_chat_template(conversation, return_dict=True, **options)
+        assert ids == theirs.apply_chat_template(conversation, return_dict=True, **options)
+        assert ours.decode(ids["input_ids"]) == text
 
 
 def test_not_offered_ids_are_documented():

@@ -118,6 +118,7 @@ class Vocabulary:
     added: dict[int, str]
     source: str  # where it was read, for the model card
     metadata: dict[str, Any]
+    left_out: tuple[str, ...] = ()  # rows of the source that are not tokens (llama.cpp's padding rows)
 
 
 def gpt2_vocabulary() -> Vocabulary:
@@ -166,7 +167,8 @@ def gguf_vocabulary(name: str) -> Vocabulary:
     metadata = {key: value for key, value in fields.items()
                 if key not in ("tokenizer.ggml.tokens", "tokenizer.ggml.token_type", "tokenizer.ggml.merges")}
     return Vocabulary(vocab, merges, added, source_name(LLAMA_CPP, f"vendor/llama.cpp/models/ggml-vocab-{name}.gguf"),
-                      metadata)
+                      metadata, left_out=tuple(token for token, kind in zip(tokens, types)
+                                               if GGUF_TOKEN_TYPES[kind] not in ("normal", "control")))
 
 
 # --- tokenizer files in the Hub's layouts ---------------------------------------------------------------------
@@ -219,4 +221,56 @@ def gpt2_tokenizer_files() -> dict[str, BuiltFile]:
         "tokenizer.json": BuiltFile(compact_json(tokenizer), "vocab.json and merges.txt above, in the layout of the "
                                                              "Hub's tokenizer.json (byte-level pre-tokenizer, "
                                                              "post-processor and decoder)."),
+    }
+
+
+def qwen2_tokenizer_json() -> tuple[dict[str, Any], Vocabulary]:
+    """Qwen2's tokenizer.json (the layout of Qwen/Qwen1.5-0.5B-Chat's, as tokenizers 0.15 wrote it), from
+    llama.cpp's ggml-vocab-qwen2.gguf: its regular tokens, merges and control tokens. The gguf names the
+    pre-tokenizer only (``tokenizer.ggml.pre = "qwen2"``); the split is Qwen2's regex, as llama.cpp's
+    ``LLAMA_VOCAB_PRE_TYPE_QWEN2`` and explorer's Qwen2 tokenizer have it."""
+    from explorer.tokenization.qwen2 import WORD_SPLIT
+
+    bpe = gguf_vocabulary("qwen2")
+    if (bpe.metadata["tokenizer.ggml.pre"] != "qwen2" or any(len(merge) != 2 for merge in bpe.merges)
+            or not all(token.startswith("[PAD") for token in bpe.left_out)):
+        raise ValueError(f"{bpe.source} is not Qwen2's byte-level BPE vocabulary")
+    byte_level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False}
+    tokenizer = {
+        "version": "1.0", "truncation": None, "padding": None,
+        "added_tokens": [{"id": i, "content": token, "single_word": False, "lstrip": False, "rstrip": False,
+                          "normalized": False, "special": True} for i, token in bpe.added.items()],
+        "normalizer": {"type": "NFC"},
+        "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+            {"type": "Split", "pattern": {"Regex": WORD_SPLIT}, "behavior": "Isolated", "invert": False},
+            byte_level]},
+        "post_processor": byte_level, "decoder": byte_level,
+        "model": {"type": "BPE", "dropout": None, "unk_token": None, "continuing_subword_prefix": "",
+                  "end_of_word_suffix": "", "fuse_unk": False, "byte_fallback": False, "vocab": bpe.vocab,
+                  "merges": [f"{left} {right}" for left, right in bpe.merges]},
+    }
+    return tokenizer, bpe
+
+
+def qwen2_chat_tokenizer_files(tokenizer_config: dict[str, Any]) -> dict[str, BuiltFile]:
+    """Qwen/Qwen1.5-0.5B-Chat's tokenizer.json (compact: 4.75 MB where the Hub's, indented, is 7,028,015
+    bytes, the size of this content indented) and tokenizer_config.json with the gguf's chat template. The Hub's
+    vocab.json and merges.txt hold the same tokens and merges again and are not needed to load it."""
+    tokenizer, bpe = qwen2_tokenizer_json()
+    template = bpe.metadata["tokenizer.chat_template"]
+    config = {**tokenizer_config, "added_tokens_decoder": {
+        str(i): {"content": token, "lstrip": False, "normalized": False, "rstrip": False, "single_word": False,
+                 "special": True} for i, token in bpe.added.items()}, "chat_template": template}
+    return {
+        "tokenizer.json": BuiltFile(compact_json(tokenizer), f"{bpe.source}: its {len(bpe.vocab):,} regular tokens "
+                                    f"(type normal) with their ids, its {len(bpe.merges):,} merges and its "
+                                    f"{len(bpe.added)} control tokens ({', '.join(bpe.added.values())}) as special "
+                                    "added tokens; Qwen2's normalizer (NFC), word split and byte-level steps, "
+                                    "written compact (the Hub's is indented, same content). The gguf's "
+                                    f"{len(bpe.left_out)} `[PAD...]` rows, which pad the embedding matrix "
+                                    f"to {len(bpe.vocab) + len(bpe.added) + len(bpe.left_out):,}, are not tokens of the Hub's "
+                                    "tokenizer and are left out."),
+        "tokenizer_config.json": BuiltFile(json.dumps(dict(sorted(config.items())), indent=2, ensure_ascii=False)
+                                           + "\n", "the Hub's keys and values; `chat_template` is "
+                                           f"`tokenizer.chat_template` of {bpe.source} (the same string)."),
     }

@@ -4,6 +4,8 @@ A dev tool, run from the repository root; not part of the installed package.
 
     pip install -e ".[catalog]"; apt-get install -y espeak-ng      # scikit-learn, espeak-ng (dev tools only)
     pip install --no-deps timm       # ImageNet class names for the Hub copies (only its data files are read)
+    # the GPT-2 and Qwen copies' tokenizers: bpe_sources.py fetches the openai-whisper and llama-cpp-python
+    # source archives from PyPI with pip download (0.8 + 77 MB, once, into the temporary directory)
     python -m tools.catalog.make_catalog                           # everything (about 10 minutes on 2 cores)
     python -m tools.catalog.make_catalog --only vit-digits         # one entry again, the others kept
 
