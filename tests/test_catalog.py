@@ -568,3 +568,23 @@ def test_not_offered_ids_are_documented():
     for reference in re.findall(r"``([\w./-]+)``: not offered", doc):
         assert catalog.find(reference) is None
     assert "openai/clip-vit-base-patch32" in doc and "nlptown/bert-base-multilingual-uncased-sentiment" in doc
+
+
+def test_merges_are_recovered_from_ranks_as_bpe_learnt_them():
+    """bpe_sources rebuilds GPT-2's merges.txt from tiktoken's ranks: on a BPE trained here with the tokenizers
+    library (ids in merge order, as ranks are), the recovered merges are the trainer's, one per token."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    from tokenization.cases import BPE_CORPUS
+
+    from tools.catalog import bpe_sources
+
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    trainer = trainers.BpeTrainer(vocab_size=600, show_progress=False,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    tokenizer.train_from_iterator(BPE_CORPUS * 5, trainer=trainer)
+    learnt = json.loads(tokenizer.to_str())["model"]
+    to_byte = {character: byte for byte, character in bpe_sources.byte_to_unicode().items()}
+    ranks = {bytes(to_byte[c] for c in token): rank for token, rank in learnt["vocab"].items()}
+    assert len(learnt["merges"]) > 300
+    assert bpe_sources.merges_from_ranks(ranks) == [tuple(merge) for merge in learnt["merges"]]
