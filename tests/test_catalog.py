@@ -16,6 +16,7 @@ from hubcache import copy_folder_to_cache
 from PIL import Image
 from tokenization.cases import HOBBIT, HOBBIT_IDS, PIPELINE_ROWS
 from tokenization.cases import PIPELINE_INPUTS as PIPELINE_SENTENCES
+from tokenization.test_gpt2 import assert_same_tokenizer
 
 from explorer import (
     AutoBackbone,
@@ -24,6 +25,7 @@ from explorer import (
     AutoImageProcessor,
     AutoModel,
     AutoModelForAudioClassification,
+    AutoModelForCausalLM,
     AutoModelForCTC,
     AutoModelForImageClassification,
     AutoModelForMaskedLM,
@@ -79,7 +81,8 @@ TRAINED = ["vit-digits", "swin-digits", "convnext-digits", "resnet-digits", "wav
 COPIES = ["bert-base-uncased", "distilbert-base-uncased", "distilbert-base-uncased-finetuned-sst-2-english",
           "google/vit-base-patch16-224", "microsoft/swin-tiny-patch4-window7-224", "facebook/convnext-tiny-224",
           "microsoft/resnet-50", "ehcalabres/wav2vec2-lg-xlsr-en-speech-emotion-recognition",
-          "facebook/wav2vec2-base-960h", "microsoft/layoutlmv2-base-uncased"]
+          "facebook/wav2vec2-base-960h", "microsoft/layoutlmv2-base-uncased", "openai-community/gpt2",
+          "Qwen/Qwen1.5-0.5B-Chat"]
 EXPECTED = [catalog.DEFAULT_ID, *(f"explorer-catalog/{name}" for name in TRAINED), *COPIES]
 
 
@@ -92,6 +95,7 @@ def test_catalog_lists_the_expected_entries_default_first():
     assert catalog.available() == entries  # every folder is shipped, and the package is installed
     assert catalog.find("google-bert/bert-base-uncased").id == "bert-base-uncased"
     assert catalog.find("distilbert/distilbert-base-uncased-finetuned-sst-2-english").kind == "random"
+    assert catalog.find("gpt2").id == "openai-community/gpt2"
     assert catalog.find("not/in-the-catalog") is None
 
 
@@ -114,7 +118,7 @@ def test_every_shipped_folder_has_a_card_and_its_kind_s_files(entry):
 
 def test_the_shipped_catalog_is_small():
     size = sum(path.stat().st_size for path in catalog.CHECKPOINTS.rglob("*") if path.is_file())
-    assert size < 15 * 1024 * 1024
+    assert size < 25 * 1024 * 1024  # the decoder copies' tokenizers are 2.9 MB (GPT-2) and 4.8 MB (Qwen)
 
 
 # --- every entry, loaded fully ---------------------------------------------------------------------------------
@@ -370,6 +374,52 @@ def check_layoutlmv2(reference):
     assert list(encoded["image"].shape) == [1, 3, 224, 224] and list(encoded["bbox"].shape) == [1, 4, 4]
 
 
+GPT2_HOBBIT_IDS = [818, 257, 7604, 287, 262, 2323, 612, 5615, 257, 32724, 2545, 13]
+
+
+@checks("openai-community/gpt2")
+def check_gpt2(reference):
+    for name in (reference, "gpt2"):
+        tokenizer = AutoTokenizer.from_pretrained(name)
+        assert tokenizer(HOBBIT)["input_ids"] == GPT2_HOBBIT_IDS
+    assert type(tokenizer).__name__ == "GPT2TokenizerFast"
+    assert (len(tokenizer), tokenizer.model_max_length, tokenizer.eos_token_id) == (50257, 1024, 50256)
+    assert tokenizer.convert_ids_to_tokens(GPT2_HOBBIT_IDS[-3:]) == ["Ġhob", "bit", "."]
+    model = AutoModelForCausalLM.from_pretrained("gpt2")  # 124M parameters: built once
+    check_random(model)
+    assert type(model).__name__ == "GPT2LMHeadModel" and model.num_parameters() == 124_439_808
+    assert (model.generation_config.bos_token_id, model.generation_config.eos_token_id) == (50256, 50256)
+    prompt = tokenizer(HOBBIT, return_tensors="pt")
+    assert model(**prompt).logits.shape == (1, 12, 50257)
+    generated = model.generate(**prompt, max_new_tokens=4, do_sample=False, pad_token_id=tokenizer.eos_token_id)
+    assert generated.shape == (1, 16) and generated[0, :12].tolist() == GPT2_HOBBIT_IDS
+
+
+QWEN_CHAT = [{"role": "user", "content": "Hello! 你好 🤗"}, {"role": "assistant", "content": "Hi.  How can I help?"},
+             {"role": "user", "content": "Write def f(x):\n    return x * 2"}]
+QWEN_RENDERED = ("<|im_start|>system\nYou are a helpful assistant<|im_end|>\n<|im_start|>user\nHello! 你好 🤗<|im_end|>\n"
+                 "<|im_start|>assistant\nHi.  How can I help?<|im_end|>\n<|im_start|>user\nWrite def f(x):\n    return x * 2"
+                 "<|im_end|>\n")
+
+
+@checks("Qwen/Qwen1.5-0.5B-Chat")
+def check_qwen_chat(reference):
+    tokenizer = AutoTokenizer.from_pretrained(reference)
+    assert type(tokenizer).__name__ == "Qwen2TokenizerFast" and len(tokenizer) == 151646
+    assert (tokenizer.eos_token, tokenizer.pad_token, tokenizer.bos_token) == ("<|im_end|>", "<|endoftext|>", None)
+    assert tokenizer.apply_chat_template(QWEN_CHAT, tokenize=False) == QWEN_RENDERED
+    prompt = tokenizer.apply_chat_template(QWEN_CHAT[:1], add_generation_prompt=True, return_dict=True,
+                                           return_tensors="pt")
+    assert prompt["input_ids"][0, -3:].tolist() == [151644, 77091, 198]  # <|im_start|>assistant\n
+    model = AutoModelForCausalLM.from_pretrained(reference)  # 464M parameters, bfloat16: built once
+    check_random(model)
+    assert type(model).__name__ == "Qwen2ForCausalLM" and model.num_parameters() == 463_987_712
+    assert model.dtype == torch.bfloat16 and model.lm_head.weight is model.model.embed_tokens.weight
+    assert model.generation_config.eos_token_id == [151645, 151643] and model.generation_config.top_k == 20
+    generated = model.generate(**prompt, max_new_tokens=2, do_sample=False)
+    assert generated.shape == (1, prompt["input_ids"].shape[1] + 2)
+
+
 @pytest.mark.parametrize("reference", EXPECTED)
 def test_entry_loads_fully_offline(reference):
     """Each entry once, through every Auto class that applies (the big random copies take seconds to build)."""
@@ -480,6 +530,10 @@ def test_a_copy_s_files_preprocess_as_transformers_reads_them(reference):
         else:
             ids = [tokenizer(long_text, truncation=True)["input_ids"] for tokenizer in (ours, theirs)]
         assert ids[0] == ids[1] and len(ids[0]) == 512
+    if (folder / "tokenizer.json").is_file():  # the byte-level BPE copies: the whole corpus, both ways
+        ours, theirs = AutoTokenizer.from_pretrained(folder), transformers.AutoTokenizer.from_pretrained(folder)
+        assert_same_tokenizer(ours, theirs)
+        assert ours.model_max_length == theirs.model_max_length and len(ours) == len(theirs)
     if "wav2vec2" in reference:
         ours = AutoFeatureExtractor.from_pretrained(folder)
         theirs = transformers.AutoFeatureExtractor.from_pretrained(folder)
@@ -493,8 +547,44 @@ def test_a_copy_s_files_preprocess_as_transformers_reads_them(reference):
         torch.testing.assert_close(*pixels, atol=1e-5, rtol=0)
 
 
+@pytest.mark.parametrize("add_generation_prompt", [False, True])
+def test_the_chat_copy_s_template_renders_as_in_transformers(add_generation_prompt):
+    import transformers
+
+    folder = catalog.find("Qwen/Qwen1.5-0.5B-Chat").path()
+    ours, theirs = AutoTokenizer.from_pretrained(folder), transformers.AutoTokenizer.from_pretrained(folder)
+    for conversation in (QWEN_CHAT, [{"role": "system", "content": "Be brief."}, *QWEN_CHAT[:1]]):
+        options = {"add_generation_prompt": add_generation_prompt}
+        text = ours.apply_chat_template(conversation, tokenize=False, **options)
+        assert text == theirs.apply_chat_template(conversation, tokenize=False, **options)
+        assert text.endswith("<|im_start|>assistant\n") is add_generation_prompt
+        ids = ours.apply_chat_template(conversation, return_dict=True, **options)
+        assert ids == theirs.apply_chat_template(conversation, return_dict=True, **options)
+        assert ours.decode(ids["input_ids"]) == text
+
+
 def test_not_offered_ids_are_documented():
     doc = catalog.__doc__
     for reference in re.findall(r"``([\w./-]+)``: not offered", doc):
         assert catalog.find(reference) is None
     assert "openai/clip-vit-base-patch32" in doc and "nlptown/bert-base-multilingual-uncased-sentiment" in doc
+
+
+def test_merges_are_recovered_from_ranks_as_bpe_learnt_them():
+    """bpe_sources rebuilds GPT-2's merges.txt from tiktoken's ranks: on a BPE trained here with the tokenizers
+    library (ids in merge order, as ranks are), the recovered merges are the trainer's, one per token."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    from tokenization.cases import BPE_CORPUS
+
+    from tools.catalog import bpe_sources
+
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    trainer = trainers.BpeTrainer(vocab_size=600, show_progress=False,
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    tokenizer.train_from_iterator(BPE_CORPUS * 5, trainer=trainer)
+    learnt = json.loads(tokenizer.to_str())["model"]
+    to_byte = {character: byte for byte, character in bpe_sources.byte_to_unicode().items()}
+    ranks = {bytes(to_byte[c] for c in token): rank for token, rank in learnt["vocab"].items()}
+    assert len(learnt["merges"]) > 300
+    assert bpe_sources.merges_from_ranks(ranks) == [tuple(merge) for merge in learnt["merges"]]

@@ -74,6 +74,19 @@ FIGURES = {
         "POSITIVE  I've been waiting for a HuggingFace course my whole life.  (probability",
         "NEGATIVE  I hate this so much!  (probability",
     ],
+    "08-generation.ipynb": [
+        "[818, 257, 7604, 287, 262, 2323, 612, 5615, 257, 32724, 2545, 13]",
+        "'Ġhob', 'bit', '.'",
+        "'🤗' b'\\xf0\\x9f\\xa4\\x97' [8582, 97, 245]",
+        "GPT2LMHeadModel 124,439,808 parameters",
+        "torch.Size([1, 12, 50257])",
+        "torch.Size([1, 22])",
+        "same seed, same tokens: True",
+        "<|im_start|>system\nYou are a helpful assistant<|im_end|>\n<|im_start|>user\nWhere did the hobbit live?"
+        "<|im_end|>\n<|im_start|>assistant\n",
+        "Qwen2ForCausalLM torch.bfloat16 [151645, 151643]",
+        "ExplorerApp(",
+    ],
 }
 
 

@@ -21,6 +21,8 @@ SUFFIX_AUTO_CLASSES = (
     ("ForImageClassification", "AutoModelForImageClassification"),
     ("ForCTC", "AutoModelForCTC"),
     ("ForSequenceClassification", "AutoModelForSequenceClassification"),
+    ("ForCausalLM", "AutoModelForCausalLM"),
+    ("LMHeadModel", "AutoModelForCausalLM"),  # GPT2LMHeadModel
 )
 
 

@@ -12,9 +12,13 @@ copies of them; ``tests/test_catalog.py`` checks that transformers reads them as
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from . import bpe_sources
+from .bpe_sources import BuiltFile
 
 IMAGENET_MEAN, IMAGENET_STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
 EMOTIONS = ["angry", "calm", "disgust", "fearful", "happy", "neutral", "sad", "surprised"]
@@ -35,6 +39,8 @@ class HubCopy:
     bert_vocab: bool = False  # ships the bert-base-uncased vocab.txt (from the minilm package)
     labels_note: str = ""  # said in the card when the label names are not the Hub's
     extra_notes: tuple[str, ...] = field(default=())
+    # files rebuilt from another source at build time (the tokenizers of bpe_sources.py), called only then
+    built: Callable[[], dict[str, BuiltFile]] | None = None
 
 
 def imagenet_labels() -> tuple[dict[str, str], str]:
@@ -165,6 +171,35 @@ def copies() -> list[HubCopy]:
         "output_past": True, "pad_token_id": 0, "rel_2d_pos_bins": 64, "rel_pos_bins": 32, "shape_size": 128,
         "type_vocab_size": 2, "vocab_size": 30522,
     }
+    gpt2_config = {
+        "activation_function": "gelu_new", "architectures": ["GPT2LMHeadModel"], "attn_pdrop": 0.1,
+        "bos_token_id": 50256, "embd_pdrop": 0.1, "eos_token_id": 50256, "initializer_range": 0.02,
+        "layer_norm_epsilon": 1e-05, "model_type": "gpt2", "n_ctx": 1024, "n_embd": 768, "n_head": 12,
+        "n_layer": 12, "n_positions": 1024, "resid_pdrop": 0.1, "summary_activation": None,
+        "summary_first_dropout": 0.1, "summary_proj_to_labels": True, "summary_type": "cls_index",
+        "summary_use_proj": True, "task_specific_params": {"text-generation": {"do_sample": True, "max_length": 50}},
+        "vocab_size": 50257,
+    }
+    gpt2_generation = {"_from_model_config": True, "bos_token_id": 50256, "eos_token_id": 50256,
+                       "transformers_version": "4.26.0.dev0"}
+    qwen_chat_config = {
+        "architectures": ["Qwen2ForCausalLM"], "attention_dropout": 0.0, "bos_token_id": 151643,
+        "eos_token_id": 151645, "hidden_act": "silu", "hidden_size": 1024, "initializer_range": 0.02,
+        "intermediate_size": 2816, "max_position_embeddings": 32768, "max_window_layers": 21, "model_type": "qwen2",
+        "num_attention_heads": 16, "num_hidden_layers": 24, "num_key_value_heads": 16, "rms_norm_eps": 1e-06,
+        "rope_theta": 1000000.0, "sliding_window": 32768, "tie_word_embeddings": True, "torch_dtype": "bfloat16",
+        "transformers_version": "4.37.0", "use_cache": True, "use_sliding_window": False, "vocab_size": 151936,
+    }
+    qwen_chat_generation = {  # the Hub file's key order
+        "bos_token_id": 151643, "pad_token_id": 151643, "do_sample": True, "eos_token_id": [151645, 151643],
+        "repetition_penalty": 1.1, "top_p": 0.8, "top_k": 20, "transformers_version": "4.37.0",
+    }
+    qwen_chat_tokenizer = {  # tokenizer_config.json without added_tokens_decoder and chat_template (from the gguf)
+        "add_prefix_space": False, "additional_special_tokens": ["<|im_start|>", "<|im_end|>"], "bos_token": None,
+        "clean_up_tokenization_spaces": False, "eos_token": "<|im_end|>", "errors": "replace",
+        "model_max_length": 32768, "pad_token": "<|endoftext|>", "split_special_tokens": False,
+        "tokenizer_class": "Qwen2Tokenizer", "unk_token": None,
+    }
     return [
         HubCopy("bert-base-uncased", "BERT base, uncased (the tutorial's lesson 1)", ("text",), "fill-mask",
                 {"config.json": bert_config, "tokenizer_config.json": {"do_lower_case": True, "model_max_length": 512}},
@@ -227,4 +262,23 @@ def copies() -> list[HubCopy]:
                              "UnknownModelTypeError (model_type 'layoutlmv2' is not supported).",
                              "apply_ocr is true, as on the Hub: processing a page without words needs pytesseract "
                              "and tesseract-ocr; pass apply_ocr=False with your own words and boxes.")),
+        HubCopy("openai-community/gpt2", "GPT-2 small (124M), OpenAI's WebText language model", ("text",),
+                "text-generation",
+                {"config.json": gpt2_config, "generation_config.json": gpt2_generation,
+                 "tokenizer_config.json": {"model_max_length": 1024}},
+                aliases=("gpt2",), built=bpe_sources.gpt2_tokenizer_files),
+        HubCopy("Qwen/Qwen1.5-0.5B-Chat", "Qwen1.5 0.5B Chat (Qwen2 architecture): a ChatML chat template",
+                ("text",), "text-generation",
+                {"config.json": qwen_chat_config, "generation_config.json": qwen_chat_generation},
+                built=lambda: bpe_sources.qwen2_chat_tokenizer_files(qwen_chat_tokenizer),
+                extra_notes=("Why this checkpoint: its tokenizer and chat template are those of llama.cpp's "
+                             "ggml-vocab-qwen2.gguf (made from Qwen1.5, whose chat template has no full stop after "
+                             "\"You are a helpful assistant\"; Qwen2-Instruct's has one, and Qwen2.5's vocabulary "
+                             "has 19 more added tokens). Its model_type is qwen2: Qwen2ForCausalLM.",
+                             "463,987,712 parameters, built in bfloat16 (the config's torch_dtype, which "
+                             "dtype=\"auto\", the default, takes, as in transformers): 885 MiB of tensors, the "
+                             "copy of the catalog with the most parameters.",
+                             "config.json and generation_config.json are written as the Hub has them (Qwen1.5's "
+                             "release, transformers 4.37.0) but could not be compared with the Hub from the build "
+                             "machine; the tokenizer_config.json keys other than chat_template likewise.")),
     ]

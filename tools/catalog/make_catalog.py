@@ -4,6 +4,8 @@ A dev tool, run from the repository root; not part of the installed package.
 
     pip install -e ".[catalog]"; apt-get install -y espeak-ng      # scikit-learn, espeak-ng (dev tools only)
     pip install --no-deps timm       # ImageNet class names for the Hub copies (only its data files are read)
+    # the GPT-2 and Qwen copies' tokenizers: bpe_sources.py fetches the openai-whisper and llama-cpp-python
+    # source archives from PyPI with pip download (0.8 + 77 MB, once, into the temporary directory)
     python -m tools.catalog.make_catalog                           # everything (about 10 minutes on 2 cores)
     python -m tools.catalog.make_catalog --only vit-digits         # one entry again, the others kept
 
@@ -599,18 +601,29 @@ def write_copy(copy: HubCopy, folder: Path) -> dict[str, Any]:
         write_json(folder / name, content)
     if copy.bert_vocab:
         shutil.copyfile(bert_vocab(), folder / "vocab.txt")
+    built = copy.built() if copy.built else {}
+    for name, file in built.items():
+        (folder / name).write_text(file.text, encoding="utf-8")
     note = (f"Weights not shipped: {copy.id} is a copy of the Hub checkpoint's configuration and preprocessing "
             "files for offline use; the model is initialised at random (this seed), so its outputs mean nothing. "
             "Online, the same id downloads the real weights.")
     write_json(folder / RANDOM_WEIGHTS_FILE, {"weights": "random", "seed": copy_seed(copy.id), "note": note})
     exact = ", ".join(name for name in [*copy.files, "vocab.txt" if copy.bert_vocab else ""] if name)
     notes = "".join(f"\n- {line}" for line in (copy.labels_note, *copy.extra_notes) if line)
+    origins = "".join(f"\n- `{name}` ({(folder / name).stat().st_size:,} bytes): {file.origin}"
+                      for name, file in built.items())
+    rebuilt = f"""
+
+Rebuilt by the catalog build from other sources (the Hub is not reached), with the Hub files' tokens, ids and
+merges:
+{origins}""" if built else ""
     body = f"""
 An offline copy of [{copy.id}](https://huggingface.co/{copy.id}) **without its weights**: loading it builds
 the architecture with **random weights** (seed {copy_seed(copy.id)}, the same on every load, from
 `{RANDOM_WEIGHTS_FILE}`), so predictions are meaningless.
 
-What is exact: the files {exact}, with the keys and values of the Hub repository's files{", vocab.txt being bert-base-uncased's (as shipped with all-MiniLM-L6-v2; the tokenizer is built from it, with the same tokens as the Hub's tokenizer.json)" if copy.bert_vocab else ""}.
+What is exact: the files {exact}, with the keys and values of the Hub repository's files{", vocab.txt being bert-base-uncased's (as shipped with all-MiniLM-L6-v2; the tokenizer is built from it, with the same tokens as the Hub's tokenizer.json)" if copy.bert_vocab else ""}.{rebuilt}
+
 So class resolution, tokenisation, preprocessing and every tensor shape are those of the real checkpoint.
 
 When it is used: only offline (`HF_HUB_OFFLINE=1` or `local_files_only=True`) and when the Hugging Face cache
