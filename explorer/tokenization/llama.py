@@ -39,7 +39,7 @@ class LlamaTokenizerFast(GPT2TokenizerFast):
     default_special_tokens: ClassVar[dict[str, str]] = {"unk_token": "<unk>", "bos_token": "<s>", "eos_token": "</s>"}
 
     def __init__(self, tokenizer_object: Tokenizer | None = None, **settings: Any) -> None:
-        # kept in the settings (so saved) only when given, as transformers keeps it
+        # left in the settings, so saved when given (transformers v5 never saves it: legacy=True is lost on reload)
         self.legacy = settings.get("legacy", False)
         settings.setdefault("padding_side", "left")  # the class's default: tokenizer_config.json's wins
         super().__init__(tokenizer_object, **settings)
