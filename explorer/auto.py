@@ -11,7 +11,7 @@ from .configuration import CONFIG_NAME, PretrainedConfig, read_config_dict
 from .hub import Checkpoint, pop_hub_kwargs, refuse_remote_code
 from .resolution import open_checkpoint
 from .registry import Registry
-from .tokenization.files import TOKENIZER_CONFIG
+from .tokenization.files import TOKENIZER_CONFIG, TOKENIZER_FILE
 
 
 class AutoClass:
@@ -110,6 +110,11 @@ def tokenizer_class_for(checkpoint: Checkpoint, config: PretrainedConfig | None)
     name = settings.get("tokenizer_class")
     if name is not None:
         found = tokenizer_class_from_name(name) if isinstance(name, str) else None
+        if found is not None and found.__name__ == "LlamaTokenizerFast" and _is_byte_level(checkpoint):
+            # as transformers: Llama's class rebuilds a SentencePiece-style pipeline, wrong for this vocabulary
+            checkpoint.trace.decide("AutoTokenizer", source, "tokenizer_class", name, PreTrainedTokenizerFast.__name__,
+                                    note="tokenizer.json is byte-level (Llama 3 style): used as it is")
+            return PreTrainedTokenizerFast
         if found is not None:
             checkpoint.trace.decide("AutoTokenizer", source, "tokenizer_class", name, found.__name__)
             return found
@@ -130,6 +135,13 @@ def tokenizer_class_for(checkpoint: Checkpoint, config: PretrainedConfig | None)
         f"{checkpoint.describe()} has no tokenizer: no tokenizer_class in {TOKENIZER_CONFIG}, no model_type in "
         f"{CONFIG_NAME}, and no tokenizer.json. Pass the checkpoint the tokenizer came with."
     )
+
+
+def _is_byte_level(checkpoint: Checkpoint) -> bool:
+    """transformers' test: tokenizer.json names "ByteLevel" anywhere (its pre-tokenizer, decoder or post-processor)."""
+    if checkpoint.read_json(TOKENIZER_FILE) is None:  # first: it refuses a file too large before reading it
+        return False
+    return '"ByteLevel"' in checkpoint.read_text(TOKENIZER_FILE)
 
 
 def _model_type_of(checkpoint: Checkpoint) -> str | None:

@@ -45,6 +45,9 @@ class Architecture:
     models: dict[str, str] = field(default_factory=dict)
     tokenizer: str = ""
     tokenizer_module: str = ""  # under explorer/tokenization/
+    # the tokenizer is found by tokenizer_config.json's tokenizer_class only: transformers' TOKENIZER_MAPPING has
+    # no entry for the model type (a checkpoint of it without tokenizer_class gets tokenizer.json as it is)
+    tokenizer_by_name_only: bool = False
     image_processor: str = ""
     feature_extractor: str = ""
     processor: str = ""
@@ -111,9 +114,9 @@ ARCHITECTURES = (
                   "AutoModelForTokenClassification": "GPT2ForTokenClassification",
                   "AutoModelForQuestionAnswering": "GPT2ForQuestionAnswering"},
                  tokenizer="GPT2TokenizerFast", tokenizer_module="gpt2"),
-    # no tokenizer of its own: Llama 3's files name PreTrainedTokenizerFast (tokenizer.json as it is); v5's
-    # LlamaTokenizerFast, Llama 2's SentencePiece-style tokenizer, is not here yet
-    Architecture("llama", "llama", "LlamaConfig", decoder_heads("Llama")),
+    # Llama 1/2's SentencePiece-style tokenizer, by its name only (Llama 3's files name PreTrainedTokenizerFast)
+    Architecture("llama", "llama", "LlamaConfig", decoder_heads("Llama"), tokenizer="LlamaTokenizerFast",
+                 tokenizer_module="llama", tokenizer_by_name_only=True),
     Architecture("qwen2", "qwen2", "Qwen2Config", decoder_heads("Qwen2"), tokenizer="Qwen2TokenizerFast",
                  tokenizer_module="qwen2"),
     # the configuration and preprocessing only: the model's visual backbone needs detectron2
@@ -131,9 +134,11 @@ ARCHITECTURE_OF = {row.model_type: row for row in ARCHITECTURES}
 class Registry:
     """One table, ``model_type -> class``, derived from the rows; a class is imported when looked up."""
 
-    def __init__(self, what: str, names: dict[str, tuple[str, str]]) -> None:
+    def __init__(self, what: str, names: dict[str, tuple[str, str]],
+                 named_only: tuple[tuple[str, str], ...] = ()) -> None:
         self.what = what  # e.g. "AutoModelForMaskedLM", used in error messages
         self._names = dict(names)  # model_type -> (module, class name)
+        self._named_only = {name: module for module, name in named_only}  # found by by_class_name only
         self._extra: dict[str, type] = {}
 
     def __contains__(self, model_type: object) -> bool:
@@ -163,6 +168,8 @@ class Registry:
         for model_type in self:
             if self.class_name(model_type) == class_name:
                 return self.get(model_type)
+        if class_name in self._named_only:
+            return getattr(importlib.import_module(self._named_only[class_name]), class_name)
         return None
 
     def register(self, model_type: str, cls: type, exist_ok: bool = False) -> None:
@@ -184,7 +191,12 @@ def model_table(auto: str) -> Registry:
 
 
 CONFIGS = table("AutoConfig", lambda row: (row.model_module, row.config))
-TOKENIZERS = table("AutoTokenizer", lambda row: (row.tokenizer_module_path, row.tokenizer))
+TOKENIZERS = Registry(
+    "AutoTokenizer",
+    {row.model_type: (row.tokenizer_module_path, row.tokenizer)
+     for row in ARCHITECTURES if row.tokenizer and not row.tokenizer_by_name_only},
+    named_only=tuple((row.tokenizer_module_path, row.tokenizer) for row in ARCHITECTURES if row.tokenizer_by_name_only),
+)
 IMAGE_PROCESSORS = table("AutoImageProcessor", lambda row: (IMAGE_PROCESSOR_MODULE, row.image_processor))
 FEATURE_EXTRACTORS = table("AutoFeatureExtractor", lambda row: (FEATURE_EXTRACTOR_MODULE, row.feature_extractor))
 PROCESSORS = table("AutoProcessor", lambda row: (PROCESSOR_MODULE, row.processor))

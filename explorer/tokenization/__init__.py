@@ -4,8 +4,8 @@
   tokens, padding and truncation rules, ``pad``, saving, the ``from_pretrained`` template);
 - :mod:`.tokenizers_backend`: :class:`PreTrainedTokenizerFast` (``TokenizersBackend``), over the ``tokenizers``
   library; :mod:`.python_backend`: :class:`PythonBackend`, in pure Python;
-- :mod:`.bert`, :mod:`.roberta`, :mod:`.clip`, :mod:`.gpt2`, :mod:`.qwen2`, :mod:`.layoutlmv2` (over the
-  ``tokenizers`` library) and :mod:`.wav2vec2_ctc` (pure Python): the model-specific tokenizers;
+- :mod:`.bert`, :mod:`.roberta`, :mod:`.clip`, :mod:`.gpt2`, :mod:`.qwen2`, :mod:`.llama`, :mod:`.layoutlmv2`
+  (over the ``tokenizers`` library) and :mod:`.wav2vec2_ctc` (pure Python): the model-specific tokenizers;
 - :mod:`.batch_encoding`: :class:`BatchEncoding`, what a call returns; :mod:`.files`: reading the checkpoint's
   tokenizer files and writing them back; :mod:`.chat_template`: chat templates, rendered in a sandbox.
 
@@ -31,6 +31,7 @@ _EXPORTS = {
     **dict.fromkeys(("CLIPTokenizer", "CLIPTokenizerFast"), "clip"),
     **dict.fromkeys(("GPT2Tokenizer", "GPT2TokenizerFast"), "gpt2"),
     **dict.fromkeys(("Qwen2Tokenizer", "Qwen2TokenizerFast"), "qwen2"),
+    **dict.fromkeys(("LlamaTokenizer", "LlamaTokenizerFast"), "llama"),
     **dict.fromkeys(("LayoutLMv2Tokenizer", "LayoutLMv2TokenizerFast"), "layoutlmv2"),
     **dict.fromkeys(("Wav2Vec2CTCTokenizer", "Wav2Vec2CTCTokenizerOutput"), "wav2vec2_ctc"),
 }
