@@ -66,6 +66,7 @@ def save_tiny_decoder(folder: Path, arch: str = "gpt2", chat_template: str | Non
     config = tiny_config(arch, backend.get_vocab_size())
     config.architectures = [transformers.AutoModelForCausalLM._model_mapping[type(config)].__name__]
     torch.manual_seed(0)
+    transformers.utils.logging.disable_progress_bar()  # its shard-writing bar would go to stderr
     transformers.AutoModelForCausalLM.from_config(config).save_pretrained(folder)
     backend.save(str(folder / "tokenizer.json"))
     settings = {"tokenizer_class": TOKENIZER_CLASSES[arch], "bos_token": END_OF_TEXT, "eos_token": END_OF_TEXT,

@@ -38,12 +38,13 @@ def bar(probability: float, colour: str) -> str:
 
 
 def candidate_row(candidate: Candidate, chosen: bool) -> str:
-    state = "kept" if candidate.kept else "dropped"
+    state = ("kept" if candidate.kept else "dropped") + (" chosen" if chosen else "")
     label = f"<s>{esc(candidate.token)}</s>" if not candidate.kept else esc(candidate.token)
     label = f"<b>{label}</b>" if chosen else label
     sampling = (bar(candidate.sampling_probability, "#2f9e44") + f"<span>{candidate.sampling_probability:.3f}</span>"
                 if candidate.kept else "<span>-</span>")
     return (f'<div class="explorer-candidate {state}" data-token-id="{candidate.token_id}" '
+            f'data-probability="{candidate.probability:.6f}" '
             f'data-sampling-probability="{candidate.sampling_probability:.6f}" '
             f'style="display:flex;align-items:center;gap:6px;font-size:12px;font-family:monospace">'
             f'<span style="width:120px;overflow:hidden;white-space:nowrap" title="id {candidate.token_id}">{label}'
