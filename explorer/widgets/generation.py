@@ -184,22 +184,26 @@ class GenerationPanel(Panel):
         self.prompt = widgets.Textarea(value=PROMPT, placeholder=labels["prompt_placeholder"], continuous_update=False,
                                        layout=widgets.Layout(width="100%", height="48px"))
         self.prompt_kind = widgets.ToggleButtons(options=[(labels["prompt_plain"], "plain"),
-                                                          (labels["prompt_chat"], "chat")], value="plain")
+                                                          (labels["prompt_chat"], "chat")], value="plain",
+                                                 style={"button_width": "auto"})
         self.chat = widgets.Textarea(value=CHAT_MESSAGE, placeholder=labels["chat_placeholder"],
                                      continuous_update=False, layout=widgets.Layout(width="100%", height="48px"))
         self.chat_view = widgets.HTML()
         self.chat_box = widgets.VBox([self.prompt_kind, self.chat, self.chat_view])
-        self.temperature = widgets.FloatSlider(value=1.0, min=0.05, max=2.0, step=0.05, description="temperature")
-        self.top_k = widgets.IntSlider(value=0, min=0, max=100, description="top_k")
-        self.top_p = widgets.FloatSlider(value=1.0, min=0.05, max=1.0, step=0.05, description="top_p")
+        named = {"style": {"description_width": "initial"}}  # "temperature" in full
+        self.temperature = widgets.FloatSlider(value=1.0, min=0.05, max=2.0, step=0.05, description="temperature",
+                                               **named)
+        self.top_k = widgets.IntSlider(value=0, min=0, max=100, description="top_k", tooltip="0: no top-k", **named)
+        self.top_p = widgets.FloatSlider(value=1.0, min=0.05, max=1.0, step=0.05, description="top_p", **named)
         self.mode = widgets.ToggleButtons(options=[(labels["greedy"], "greedy"), (labels["sample"], "sample")],
-                                          value="greedy")
+                                          value="greedy", style={"button_width": "auto"})
         self.seed = widgets.IntText(value=0, description="seed", layout=widgets.Layout(width="160px"))
         self.step_button = widgets.Button(description=labels["step"], icon="step-forward")
         self.count = widgets.BoundedIntText(value=8, min=1, max=512, description="N",
                                             layout=widgets.Layout(width="140px"))
         self.generate_button = widgets.Button(description=labels["generate_n"], icon="forward")
-        self.restart_button = widgets.Button(description=labels["restart"], icon="undo")
+        self.restart_button = widgets.Button(description=labels["restart"], icon="undo",
+                                             layout=widgets.Layout(width="auto"))
         self.distribution_view = widgets.HTML()
         self.chips = widgets.HBox(layout=widgets.Layout(flex_flow="row wrap"))
         self.lens_view = widgets.HTML()
@@ -218,7 +222,8 @@ class GenerationPanel(Panel):
         self.generate_button.on_click(lambda _: self.generate(self.count.value))
         self.restart_button.on_click(self.refresh)
         for name, control in (("prompt", self.prompt), ("chat", self.chat_box), ("step", self.step_button),
-                              ("generate", self.generate_button), ("chips", self.chips)):
+                              ("generate", self.generate_button), ("chips", self.chips),
+                              ("temperature", self.temperature), ("top-k", self.top_k), ("top-p", self.top_p)):
             control.add_class(f"explorer-generation-{name}")
         return [self.prompt, self.chat_box, widgets.HBox([self.temperature, self.top_k, self.top_p]),
                 widgets.HBox([self.mode, self.seed]),
@@ -228,13 +233,26 @@ class GenerationPanel(Panel):
         return self.has(session, "model") and session.parts["model"].auto == "AutoModelForCausalLM"
 
     def on_session(self, change: Mapping[str, Any]) -> None:
+        self.box.layout.display = "none"  # no render while the controls below are set; the base shows it again
         self.clear()  # the previous model's cache and attentions go with it
         self.token_texts = {}
         tokenizer = change["new"].get("tokenizer") if change["new"] is not None else None
         has_template = tokenizer is not None and getattr(tokenizer, "chat_template", None) is not None
         self.chat_box.layout.display = None if has_template else "none"
         self.prompt_kind.value = "chat" if has_template else "plain"
+        model = change["new"].get("model") if change["new"] is not None else None
+        if model is not None and self.applies_to(change["new"]):
+            self.use_sampling_defaults(model)
         super().on_session(change)
+
+    def use_sampling_defaults(self, model: Any) -> None:
+        """The mode and sliders start as generate() decodes without other settings: the model's
+        generation_config over the defaults (greedy, top_k 50; a value past a slider's end stops at its end)."""
+        config = model.merged_generation_config(None, {})[0]
+        self.mode.value = "sample" if config.do_sample else "greedy"
+        self.temperature.value = config.temperature if config.temperature is not None else 1.0
+        self.top_k.value = config.top_k or 0
+        self.top_p.value = config.top_p if config.top_p is not None else 1.0
 
     def clear(self) -> None:
         self.decoding = None

@@ -102,7 +102,13 @@ def test_the_bars_are_the_softmax_of_the_models_last_logits(folders, oracles, ar
     top = expected.topk(len(shown))
     assert [token for _, token, _, _ in shown] == top.indices.tolist()
     assert [p for _, _, p, _ in shown] == pytest.approx(top.values.tolist(), abs=2e-6)
-    assert kept_count(panel) == model.config.vocab_size  # temperature 1, top_k 0, top_p 1: all of them
+    # the sliders start at what transformers' generate(do_sample=True) samples from by default: the top 50
+    defaults = transformers.GenerationConfig._get_default_generation_params()
+    assert (panel.temperature.value, panel.top_k.value, panel.top_p.value) == (
+        defaults["temperature"], defaults["top_k"], defaults["top_p"]) == (1.0, 50, 1.0)
+    assert kept_count(panel) == 50
+    panel.top_k.value = 0
+    assert kept_count(panel) == model.config.vocab_size  # temperature 1, no top-k, top_p 1: all of them
 
 
 @pytest.mark.parametrize("arch", ["gpt2", "llama"])
@@ -264,3 +270,27 @@ def test_generation_stops_when_the_positions_run_out(folders):
     assert len(panel.decoding.generated) <= POSITIONS - prompt_length
     assert finished == "finished_eos" or panel.decoding.ids.shape[1] == POSITIONS
     assert panel.labels[finished] in panel.output.value
+
+
+def test_the_sliders_start_at_the_checkpoints_generation_config(folders, tmp_path):
+    """The mode and sliders as they start decode as generate() does with no setting of its own."""
+    import shutil
+
+    folder = tmp_path / "sampling-defaults"
+    shutil.copytree(folders["llama"], folder)
+    transformers.GenerationConfig(bos_token_id=0, eos_token_id=0, do_sample=True, temperature=0.7, top_k=20,
+                                  top_p=0.9).save_pretrained(folder)
+    app = ExplorerApp()
+    app.load(str(folder))
+    panel = app.panels["generation"]
+    assert (panel.temperature.value, panel.top_k.value, panel.top_p.value) == (0.7, 20, 0.9)
+    assert panel.mode.value == "sample"
+    panel.seed.value = 3
+    panel.count.value = 8
+    panel.generate_button.click()
+    theirs = transformers.AutoModelForCausalLM.from_pretrained(folder).eval()
+    ids = transformers.AutoTokenizer.from_pretrained(folder)(PROMPT, return_tensors="pt").input_ids
+    torch.manual_seed(3)
+    with torch.no_grad():
+        expected = theirs.generate(ids, max_new_tokens=8, pad_token_id=0)[0, ids.shape[1]:]
+    assert panel.decoding.generated == expected.tolist()

@@ -92,9 +92,10 @@ def logit_lens(tokens: Sequence[str], top_tokens: Sequence[Sequence[str]], proba
                                        enumerate(tokens)) + "</tr>"
     rows = []
     for layer in range(len(top_tokens) - 1, -1, -1):  # the last layer on top, next to the prediction
-        cells = "".join(f'<td style="background:{probability_colour(float(p))}" title="{float(p):.3f}">{esc(token)}</td>'
-                        for token, p in zip(top_tokens[layer], probabilities[layer]))
+        cells = "".join(f'<td style="background:{probability_colour(float(p))}" title="{float(p):.3f}">'
+                        f"{esc(token)}</td>" for token, p in zip(top_tokens[layer], probabilities[layer]))
         rows.append(f"<tr><th>{esc(labels['layer'])} {layer}</th>{cells}</tr>")
     table = (f'<table class="explorer-table explorer-logit-lens" style="font-family:monospace">{header}'
              f'{"".join(rows)}</table>')
-    return section(labels["logit_lens"], note(labels["logit_lens_hint"]) + f'<div style="overflow-x:auto">{table}</div>')
+    body = note(labels["logit_lens_hint"]) + f'<div style="overflow-x:auto">{table}</div>'
+    return section(labels["logit_lens"], body)
