@@ -10,6 +10,7 @@ import ipywidgets as widgets
 from .audio import AudioPanel
 from .backbone import BackbonePanel
 from .base import AppState, Panel
+from .generation import GenerationPanel
 from .i18n import labels_for
 from .image import ImagePanel
 from .outputs import OutputsPanel
@@ -18,7 +19,7 @@ from .resolution import ResolutionPanel
 from .session import describe_error, load_session, return_freed_memory
 from .text import TextPanel
 
-PANELS = (ResolutionPanel, TextPanel, ImagePanel, AudioPanel, OutputsPanel, BackbonePanel)
+PANELS = (ResolutionPanel, TextPanel, ImagePanel, AudioPanel, OutputsPanel, GenerationPanel, BackbonePanel)
 
 
 def catalog_ids() -> list[str]:

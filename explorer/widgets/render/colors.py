@@ -28,3 +28,9 @@ def to_viridis(values: np.ndarray, low: float | None = None, high: float | None 
 
 def token_colour(index: int) -> str:
     return TOKEN_PALETTE[index % len(TOKEN_PALETTE)]
+
+
+def probability_colour(probability: float) -> str:
+    """A light colour from red (unlikely) through yellow to green (likely), readable under black text."""
+    hue = 120 * max(0.0, min(1.0, probability))
+    return f"hsl({hue:.0f},75%,78%)"
