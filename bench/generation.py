@@ -32,7 +32,7 @@ from pathlib import Path
 
 from common import LIBRARIES, cell, header, load_library, run_child, timed
 
-TRAINED = "explorer-catalog/gpt2-tiny-stories"  # the catalog's trained GPT-2
+TRAINED = "explorer-catalog/gpt2-python-docs"  # the catalog's trained GPT-2
 PROMPT = "Once upon a time, in a small village by the sea, there lived an old fisherman who"
 NEW_TOKENS, REPEATS, TOLERANCE = 64, 5, 1e-4
 MODEL_MODULES = {
