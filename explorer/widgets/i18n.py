@@ -104,6 +104,11 @@ EN = {
     "pick_stage": "Check at least one stage.",
     "needs_image_processor": "The feature maps need an image processor, which this checkpoint does not have.",
     "channels_shown": "channels shown",
+    # vocabulary changes: tokens added to the tokenizer (issue 12)
+    "added_token": "added token",
+    "added_tokens": "added tokens",
+    "added_token_legend": "in the tokenizer's added vocabulary (tokenizer.add_tokens), not special: the model "
+                          "needs an embedding row for it (model.resize_token_embeddings(len(tokenizer)))",
 }
 
 KO = {
@@ -204,6 +209,11 @@ KO = {
     "pick_stage": "단계를 하나 이상 선택하세요.",
     "needs_image_processor": "특징 맵에는 이미지 프로세서가 필요하지만 이 체크포인트에는 없습니다.",
     "channels_shown": "표시된 채널",
+    # vocabulary changes: tokens added to the tokenizer (issue 12)
+    "added_token": "추가된 토큰",
+    "added_tokens": "개 추가된 토큰",
+    "added_token_legend": "토크나이저에 추가된 어휘(tokenizer.add_tokens)이며 특수 토큰이 아닙니다: 모델에 이 토큰의 "
+                          "임베딩 행이 필요합니다 (model.resize_token_embeddings(len(tokenizer)))",
 }
 
 ZH = {
@@ -304,6 +314,11 @@ ZH = {
     "pick_stage": "请至少选择一个阶段。",
     "needs_image_processor": "特征图需要图像处理器，但此检查点没有。",
     "channels_shown": "显示的通道",
+    # vocabulary changes: tokens added to the tokenizer (issue 12)
+    "added_token": "添加的词元",
+    "added_tokens": "个添加的词元",
+    "added_token_legend": "分词器新增词表中的词元（tokenizer.add_tokens），不是特殊词元：模型需要为它准备一行嵌入"
+                          "（model.resize_token_embeddings(len(tokenizer))）",
 }
 
 TABLES = {"en": EN, "ko": KO, "zh": ZH}
