@@ -177,7 +177,7 @@ class PreTrainedModel(nn.Module):
         embeddings, head = self.get_input_embeddings(), self.get_output_embeddings()
         if new_num_tokens is None and pad_to_multiple_of is None:
             if head is not None:
-                self.set_output_embeddings(head)  # as transformers does: BERT's head then shares the decoder's bias
+                self.set_output_embeddings(head)  # as transformers: BERT's head then shares the decoder's bias
             return embeddings
         count = resized_count(embeddings.weight.shape[0], new_num_tokens, pad_to_multiple_of)
         self._resize_embedding(embeddings, count, mean_resizing)
@@ -295,7 +295,7 @@ def resized_count(current: int, new_num_tokens: int | None, pad_to_multiple_of: 
     """The rows after resizing: ``new_num_tokens`` (or the current count) rounded up to ``pad_to_multiple_of``."""
     count = current if new_num_tokens is None else new_num_tokens
     if pad_to_multiple_of is not None:
-        if not isinstance(pad_to_multiple_of, int) or isinstance(pad_to_multiple_of, bool) or pad_to_multiple_of < 1:
+        if type(pad_to_multiple_of) is not int or pad_to_multiple_of < 1:  # bool is an int, and no multiple
             raise errors.ConfigValueError(
                 f"pad_to_multiple_of must be a positive integer, got {pad_to_multiple_of!r}."
             )
@@ -325,7 +325,8 @@ def rows_near_the_mean(old: torch.Tensor, added: int) -> torch.Tensor:
 
 
 def bias_near_the_mean(old: torch.Tensor, added: int) -> torch.Tensor:
-    """``added`` bias entries drawn around the old entries' mean (transformers' ``_init_added_lm_head_bias_with_mean``)."""
+    """``added`` bias entries drawn around the old entries' mean, spread 1e-9 times theirs (transformers'
+    ``_init_added_lm_head_bias_with_mean``)."""
     mean = torch.mean(old, dim=0, dtype=torch.float32)
     std = torch.std(old, dim=0).to(torch.float32)
     return old.new_empty(added).normal_(mean=mean, std=COVARIANCE_SCALE * std)
