@@ -14,6 +14,8 @@ from typing import Any, ClassVar
 
 import torch
 from torch import nn
+from torch.distributions import constraints
+from torch.distributions.multivariate_normal import MultivariateNormal
 from torch.nn import functional as F
 
 from . import errors
@@ -166,30 +168,66 @@ class PreTrainedModel(nn.Module):
     def resize_token_embeddings(
         self, new_num_tokens: int | None = None, pad_to_multiple_of: int | None = None, mean_resizing: bool = True
     ) -> nn.Embedding:
-        """Grow or shrink the vocabulary to ``new_num_tokens`` rows (e.g. after ``tokenizer.add_tokens``). New
-        rows are drawn around the mean of the old ones, as transformers does; tied heads follow."""
-        old = self.get_input_embeddings()
-        count = old.num_embeddings if new_num_tokens is None else new_num_tokens
-        if pad_to_multiple_of is not None:
-            count = -(-count // pad_to_multiple_of) * pad_to_multiple_of
-        if count < 1:
-            raise errors.ConfigValueError(f"new_num_tokens must be at least 1, got {count}.")
-        new = nn.Embedding(count, old.embedding_dim, padding_idx=old.padding_idx, device=old.weight.device,
-                           dtype=old.weight.dtype)
-        new.weight.data = resized_rows(old.weight.data, count, mean_resizing, self.config.initializer_range)
-        self.set_input_embeddings(new)
-        head = self.get_output_embeddings()
+        """Grow or shrink the vocabulary to ``new_num_tokens`` rows (e.g. after ``tokenizer.add_tokens``), rounded
+        up to a multiple of ``pad_to_multiple_of``; with neither, nothing changes. As transformers: the kept rows
+        are copied, new rows are drawn around the old rows' mean and covariance (``mean_resizing``) or by the
+        architecture's initialisation, an untied output layer is resized the same way, a tied one follows (its
+        bias padded with zeros), and ``config.vocab_size`` is updated. The random draws are transformers' own,
+        call for call, so both give the same rows after the same ``torch.manual_seed``."""
+        embeddings, head = self.get_input_embeddings(), self.get_output_embeddings()
+        if new_num_tokens is None and pad_to_multiple_of is None:
+            if head is not None:
+                self.set_output_embeddings(head)  # as transformers: BERT's head then shares the decoder's bias
+            return embeddings
+        count = resized_count(embeddings.weight.shape[0], new_num_tokens, pad_to_multiple_of)
+        self._resize_embedding(embeddings, count, mean_resizing)
         if head is not None:
-            # assigning .data keeps each Parameter's identity, so a bias shared with another module follows
-            if head.weight is not old.weight:
-                head.weight.data = resized_rows(head.weight.data, count, mean_resizing, self.config.initializer_range)
-            if head.bias is not None:
-                head.bias.data = resized_rows(head.bias.data, count, mean_resizing=False, std=0.0)
-            head.out_features = count
-            self.set_output_embeddings(head)  # lets a head re-point what shares the decoder's bias
+            self.set_output_embeddings(self._resized_output_embeddings(head, count, mean_resizing))
         self.config.vocab_size = count
         self.tie_weights()
-        return new
+        return self.get_input_embeddings()
+
+    def _resize_embedding(self, embeddings: nn.Embedding, count: int, mean_resizing: bool) -> None:
+        """transformers' ``_get_resized_embeddings``: the module is kept (its padding_idx too, unless cut off),
+        its weight's data replaced."""
+        old_count = embeddings.weight.shape[0]
+        if old_count != count:
+            # built as transformers builds it: its constructor's draws come first in the random sequence
+            new = nn.Embedding(count, embeddings.embedding_dim, device=embeddings.weight.device,
+                               dtype=embeddings.weight.dtype)
+            if count > old_count and mean_resizing:
+                new.weight.data[old_count:] = rows_near_the_mean(embeddings.weight.data, count - old_count)
+            elif count > old_count:
+                self._init_weights(new)
+            kept = min(old_count, count)
+            new.weight.data[:kept] = embeddings.weight.data[:kept]
+            embeddings.weight.data = new.weight.data
+            if embeddings.padding_idx is not None and embeddings.padding_idx >= count:
+                embeddings.padding_idx = None
+        embeddings.num_embeddings = count
+
+    def _resized_output_embeddings(self, head: nn.Linear, count: int, mean_resizing: bool) -> nn.Linear:
+        """transformers' ``_get_resized_lm_head`` for an untied head (a new Linear); a tied head has its rows
+        already, and its bias is padded or cut to them (transformers' ``_adjust_bias``)."""
+        old_count = head.weight.shape[0]
+        if old_count == count:
+            if head.bias is not None and head.bias.shape[0] != count:
+                head.bias.data = F.pad(head.bias.data, (0, count - head.bias.shape[0]), "constant", 0)
+            head.out_features = count
+            return head
+        new = nn.Linear(head.in_features, count, bias=head.bias is not None, device=head.weight.device,
+                        dtype=head.weight.dtype)
+        if count > old_count and mean_resizing:
+            new.weight.data[old_count:] = rows_near_the_mean(head.weight.data, count - old_count)
+            if head.bias is not None:
+                new.bias.data[old_count:] = bias_near_the_mean(head.bias.data, count - old_count)
+        elif count > old_count:
+            self._init_weights(new)
+        kept = min(old_count, count)
+        new.weight.data[:kept] = head.weight.data[:kept]
+        if head.bias is not None:
+            new.bias.data[:kept] = head.bias.data[:kept]
+        return new.requires_grad_(head.weight.requires_grad)
 
     # --- head pruning --------------------------------------------------------------------------------------
 
@@ -253,19 +291,45 @@ def check_one_input(input_ids: torch.Tensor | None, inputs_embeds: torch.Tensor 
         raise errors.ModelInputError("Pass exactly one of input_ids and inputs_embeds.")
 
 
-def resized_rows(old: torch.Tensor, count: int, mean_resizing: bool, std: float) -> torch.Tensor:
-    """``old`` cut or grown to ``count`` rows; new rows near the old rows' mean, or N(0, std)."""
-    new = old.new_zeros((count, *old.shape[1:]))
-    kept = min(count, old.shape[0])
-    new[:kept] = old[:kept]
-    added = count - kept
-    if added and mean_resizing:
-        mean = old.float().mean(dim=0)
-        spread = old.float().std(dim=0) * 1e-3 if old.dim() > 1 else torch.zeros_like(mean)
-        new[kept:] = (mean + spread * torch.randn(added, *old.shape[1:])).to(old.dtype)
-    elif added and std:
-        new[kept:].normal_(0.0, std)
-    return new
+def resized_count(current: int, new_num_tokens: int | None, pad_to_multiple_of: int | None) -> int:
+    """The rows after resizing: ``new_num_tokens`` (or the current count) rounded up to ``pad_to_multiple_of``."""
+    count = current if new_num_tokens is None else new_num_tokens
+    if pad_to_multiple_of is not None:
+        if type(pad_to_multiple_of) is not int or pad_to_multiple_of < 1:  # bool is an int, and no multiple
+            raise errors.ConfigValueError(
+                f"pad_to_multiple_of must be a positive integer, got {pad_to_multiple_of!r}."
+            )
+        count = -(-count // pad_to_multiple_of) * pad_to_multiple_of
+    if count < 1:
+        raise errors.ConfigValueError(f"new_num_tokens must be at least 1, got {count}.")
+    return count
+
+
+# transformers scales the old rows' covariance down this much: new rows stay close to the mean
+COVARIANCE_SCALE = 1e-9
+
+
+def rows_near_the_mean(old: torch.Tensor, added: int) -> torch.Tensor:
+    """``added`` rows drawn from a normal with the old rows' mean and ``COVARIANCE_SCALE`` times their covariance
+    (https://nlp.stanford.edu/~johnhew/vocab-expansion.html: the next-token distribution barely moves), or the
+    mean itself when that covariance is not positive definite. transformers' computation, step for step."""
+    weight = old.to(torch.float32)
+    mean = torch.mean(weight, dim=0)
+    centered = weight - mean
+    covariance = COVARIANCE_SCALE * (centered.T @ centered / weight.shape[0])
+    if constraints.positive_definite.check(covariance).all():
+        rows = MultivariateNormal(mean, covariance_matrix=covariance).sample(sample_shape=(added,))
+    else:
+        rows = mean[None, :].repeat(added, 1)
+    return rows.to(old.dtype)
+
+
+def bias_near_the_mean(old: torch.Tensor, added: int) -> torch.Tensor:
+    """``added`` bias entries drawn around the old entries' mean, spread 1e-9 times theirs (transformers'
+    ``_init_added_lm_head_bias_with_mean``)."""
+    mean = torch.mean(old, dim=0, dtype=torch.float32)
+    std = torch.std(old, dim=0).to(torch.float32)
+    return old.new_empty(added).normal_(mean=mean, std=COVARIANCE_SCALE * std)
 
 
 # --- attention ---------------------------------------------------------------------------------------------

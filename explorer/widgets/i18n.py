@@ -129,6 +129,11 @@ EN = {
     "logit_lens": "Logit lens: each layer's top next token at each position",
     "logit_lens_hint": ("Each layer's hidden state through the final norm and the LM head; the top row is the "
                         "model's own prediction. Colour: its probability (red low, green high)."),
+    # vocabulary changes: tokens added to the tokenizer (issue 12)
+    "added_token": "added token",
+    "added_tokens": "added tokens",
+    "added_token_legend": "in the tokenizer's added vocabulary (tokenizer.add_tokens), not special: the model "
+                          "needs an embedding row for it (model.resize_token_embeddings(len(tokenizer)))",
 }
 
 KO = {
@@ -254,6 +259,11 @@ KO = {
     "logit_lens": "로짓 렌즈: 각 층이 위치마다 예측한 다음 토큰",
     "logit_lens_hint": ("각 층의 은닉 상태를 최종 정규화와 LM 헤드에 통과시킨 결과입니다. 맨 윗줄이 모델 자신의 "
                         "예측입니다. 색: 확률 (빨강 낮음, 초록 높음)."),
+    # vocabulary changes: tokens added to the tokenizer (issue 12)
+    "added_token": "추가된 토큰",
+    "added_tokens": "개 추가된 토큰",
+    "added_token_legend": "토크나이저에 추가된 어휘(tokenizer.add_tokens)이며 특수 토큰이 아닙니다: 모델에 이 토큰의 "
+                          "임베딩 행이 필요합니다 (model.resize_token_embeddings(len(tokenizer)))",
 }
 
 ZH = {
@@ -379,6 +389,11 @@ ZH = {
     "logit_lens": "Logit lens：每一层在每个位置预测的下一个标记",
     "logit_lens_hint": ("每一层的隐藏状态经过最终归一化和 LM 头；最上面一行是模型自己的预测。"
                         "颜色：概率（红低绿高）。"),
+    # vocabulary changes: tokens added to the tokenizer (issue 12)
+    "added_token": "添加的词元",
+    "added_tokens": "个添加的词元",
+    "added_token_legend": "分词器新增词表中的词元（tokenizer.add_tokens），不是特殊词元：模型需要为它准备一行嵌入"
+                          "（model.resize_token_embeddings(len(tokenizer))）",
 }
 
 TABLES = {"en": EN, "ko": KO, "zh": ZH}

@@ -1,5 +1,6 @@
 """The text panel: the tokenizer on the user's text (a single text, a pair, or a batch of lines), with padding,
-truncation and max_length controls; tokens as chips, offsets in the source, the mask rows, the round trip."""
+truncation and max_length controls; tokens as chips (added tokens marked), offsets in the source, the mask rows,
+the round trip."""
 
 from __future__ import annotations
 
@@ -73,13 +74,14 @@ class TextPanel(Panel):
         sources = [(text,) if pairs is None else (text, pair) for text, pair in zip(texts, pairs or texts)]
         rows = encoding_rows(encoding, sources, tokenizer)
         self.output.value = render_text(type(tokenizer).__name__, tokenizer.vocab_size, tokenizer.model_max_length,
-                                        rows, self.labels)
+                                        rows, self.labels, length=len(tokenizer))
 
 
 def encoding_rows(encoding: Mapping, sources: Sequence[tuple[str, ...]], tokenizer: Any) -> list[TokenRow]:
     """A batched BatchEncoding (lists, asked with return_special_tokens_mask, and return_offsets_mapping when
     the tokenizer is fast) -> one TokenRow per sequence, with the tokenizer's decoded round trip. A Python
     tokenizer (Wav2Vec2's character tokenizer) has no offsets: its tokens come from the ids."""
+    added = added_ids(tokenizer)
     rows = []
     for index, texts in enumerate(sources):
         ids = list(encoding["input_ids"][index])
@@ -94,5 +96,12 @@ def encoding_rows(encoding: Mapping, sources: Sequence[tuple[str, ...]], tokeniz
             rows={name: list(encoding[name][index]) for name in ROWS[1:] if name in encoding},
             decoded=tokenizer.decode(ids),
             decoded_plain=tokenizer.decode(ids, skip_special_tokens=True),
+            added=[token_id in added for token_id in ids],
         ))
     return rows
+
+
+def added_ids(tokenizer: Any) -> set[int]:
+    """The ids of the tokens added to the vocabulary (``add_tokens``, or a checkpoint saved after it) that are
+    not special: what fine-tuning added, which the model's embeddings must have rows for."""
+    return {token_id for token_id, token in tokenizer.added_tokens_decoder.items() if not token.special}

@@ -45,6 +45,28 @@ def test_token_chips_carry_ids_and_mark_special_tokens(tokenizer):
     assert f"##bb<sub>{tokenizer.convert_tokens_to_ids('##bb')}</sub>" in html
 
 
+def test_added_tokens_have_their_own_chips_and_legend(minilm_path):
+    tokenizer = AutoTokenizer.from_pretrained(minilm_path)  # not the shared one: this test adds to it
+    tokenizer.add_tokens(["hobbitses"])
+    tokenizer.add_tokens(["<tool>"], special_tokens=True)  # added, but special: not marked as added
+    [row] = rows_for(tokenizer, ["a hobbitses <tool>"])
+    assert row.tokens == ["[CLS]", "a", "hobbitses", "<tool>", "[SEP]"] and row.added == [False, False, True, False,
+                                                                                         False]
+    chips = tokens.chips(row, EN)
+    assert chips.count("explorer-token-chip added") == 1
+    assert f"{EN['token']} 2 · id 30522 · 2:11 · {EN['added_token']}" in chips
+    view = tokens.render_text("BertTokenizerFast", 30522, 512, [row], EN, length=len(tokenizer))
+    assert "vocab 30,522 · len(tokenizer) 30,524 · model_max_length 512" in view
+    assert view.count("explorer-legend") == 1 and html.esc(EN["added_token_legend"]) in view
+    assert f"1 {EN['added_tokens']}" in view
+
+
+def test_without_added_tokens_there_is_no_legend(tokenizer):
+    rows = rows_for(tokenizer, ["a hobbit"])
+    view = tokens.render_text("BertTokenizerFast", 30522, 512, rows, EN, length=len(tokenizer))
+    assert "explorer-legend" not in view and " added" not in view and "len(tokenizer)" not in view
+
+
 def test_the_source_is_highlighted_by_offsets_in_the_chips_colours(tokenizer):
     [row] = rows_for(tokenizer, ["a hobbit"])
     html = tokens.highlighted_source(row, 0)

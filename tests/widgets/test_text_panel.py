@@ -4,9 +4,11 @@ the panel."""
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 
+from explorer import AutoTokenizer
 from explorer.widgets.text import split_inputs
 
 
@@ -91,3 +93,21 @@ def test_the_character_tokenizer_of_wav2vec2_has_no_offsets_but_shows_tokens(app
 ])
 def test_split_inputs(mode, text, pair, expected):
     assert split_inputs(mode, text, pair) == expected
+
+
+def test_tokens_added_to_the_checkpoints_tokenizer_are_marked(app, checkpoints, tmp_path):
+    """A checkpoint saved after ``add_tokens``: its added word is one chip, marked, with the legend; the
+    tokenizer's own special tokens are not marked as added."""
+    shutil.copytree(checkpoints["sentiment"], tmp_path / "added")
+    tokenizer = AutoTokenizer.from_pretrained(tmp_path / "added")
+    tokenizer.add_tokens(["hobbitses"])
+    tokenizer.save_pretrained(tmp_path / "added")
+    app.load(str(tmp_path / "added"))
+    text = app.panels["text"]
+    text.text.value = "the hobbitses"
+    html = text.output.value
+    assert chips(html) == ["[CLS]", "the", "hobbitses", "[SEP]"]
+    assert re.findall(r'class="explorer-token-chip added"[^>]*>([^<]*)<sub>', html) == ["hobbitses"]
+    assert "explorer-legend" in html and "len(tokenizer) 30,523" in html
+    text.text.value = "the hobbit"
+    assert "explorer-legend" not in text.output.value

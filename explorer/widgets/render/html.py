@@ -22,6 +22,7 @@ STYLE = """<style>
  font-family:monospace;font-size:12px;line-height:1.2;text-align:center;border:1px solid transparent}
 .explorer-app .explorer-token-chip sub{display:block;font-size:10px;color:#444}
 .explorer-app .explorer-token-chip.special{border:1px dashed #333;background:#eee !important}
+.explorer-app .explorer-token-chip.added{border:2px solid #2a7d2a;font-style:italic}
 .explorer-app .explorer-source{font-family:monospace;font-size:13px;white-space:pre-wrap;line-height:1.6}
 .explorer-app .explorer-row{font-family:monospace;font-size:11px;white-space:pre;overflow-x:auto}
 .explorer-app .explorer-feature-grid{display:flex;flex-wrap:wrap;gap:12px}

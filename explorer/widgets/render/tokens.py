@@ -1,5 +1,6 @@
-"""The token view: coloured chips with ids, the source text with each token's characters highlighted in the
-chip's colour, the attention_mask / token_type_ids rows, and the decoded round trip."""
+"""The token view: coloured chips with ids (special tokens and tokens added to the vocabulary marked), the source
+text with each token's characters highlighted in the chip's colour, the attention_mask / token_type_ids rows,
+and the decoded round trip."""
 
 from __future__ import annotations
 
@@ -25,6 +26,10 @@ class TokenRow:
     rows: dict[str, list[int]] = field(default_factory=dict)  # attention_mask, token_type_ids when present
     decoded: str = ""
     decoded_plain: str = ""  # with skip_special_tokens=True
+    added: list[bool] = field(default_factory=list)  # in the tokenizer's added vocabulary, not special
+
+    def is_added(self, index: int) -> bool:
+        return bool(self.added) and self.added[index]
 
     @property
     def has_offsets(self) -> bool:
@@ -37,7 +42,8 @@ def chips(row: TokenRow, labels: Mapping[str, str]) -> str:
         start, end = row.offsets[index] if row.has_offsets else (0, 0)
         title = f"{labels['token']} {index} · id {token_id}" + (f" · {start}:{end}" if end > start else "")
         title += f" · {labels['special_token']}" if special else ""
-        css = "explorer-token-chip special" if special else "explorer-token-chip"
+        title += f" · {labels['added_token']}" if row.is_added(index) else ""
+        css = "explorer-token-chip" + (" special" if special else "") + (" added" if row.is_added(index) else "")
         parts.append(f'<span class="{css}" style="background:{token_colour(index)}" title="{esc(title)}">'
                      f"{esc(token)}<sub>{token_id}</sub></span>")
     return "<div>" + "".join(parts) + "</div>"
@@ -78,7 +84,8 @@ def render_rows(rows: Sequence[TokenRow], labels: Mapping[str, str]) -> str:
         heading = f"{labels['sequence']} {number}" if len(rows) > 1 else labels["tokens"]
         sources = "".join(highlighted_source(row, sequence) for sequence in range(len(row.sources)))
         body = (sources + chips(row, labels)
-                + note(f"{len(row.tokens)} {labels['tokens_count']} · {sum(row.special)} {labels['special_tokens']}")
+                + note(f"{len(row.tokens)} {labels['tokens_count']} · {sum(row.special)} {labels['special_tokens']}"
+                       + (f" · {sum(row.added)} {labels['added_tokens']}" if any(row.added) else ""))
                 + value_rows(row)
                 + section(labels["decoded"], f'<div class="explorer-source">{esc(row.decoded)}</div>')
                 + note(f"{labels['skip_special_tokens']}: {row.decoded_plain}"))
@@ -86,8 +93,17 @@ def render_rows(rows: Sequence[TokenRow], labels: Mapping[str, str]) -> str:
     return "".join(parts)
 
 
+def added_legend(labels: Mapping[str, str]) -> str:
+    """What the marked chips are: shown when a sequence has an added token."""
+    sample = f'<span class="explorer-token-chip added">{esc(labels["added_token"])}</span>'
+    return f'<div class="explorer-note explorer-legend">{sample} {esc(labels["added_token_legend"])}</div>'
+
+
 def render_text(tokenizer_class: str, vocab_size: int, model_max_length: int, rows: Sequence[TokenRow],
-                labels: Mapping[str, str]) -> str:
-    """The text panel's view: which tokenizer, its vocabulary and length limit, then every sequence's rows."""
-    header = note(f"{tokenizer_class} · vocab {vocab_size:,} · model_max_length {model_max_length:,}")
-    return header + render_rows(rows, labels)
+                labels: Mapping[str, str], length: int | None = None) -> str:
+    """The text panel's view: which tokenizer, its vocabulary (and ``len(tokenizer)`` when added tokens make it
+    larger) and length limit, the legend of added tokens if any is shown, then every sequence's rows."""
+    size = f"vocab {vocab_size:,}" + (f" · len(tokenizer) {length:,}" if length and length > vocab_size else "")
+    header = note(f"{tokenizer_class} · {size} · model_max_length {model_max_length:,}")
+    legend = added_legend(labels) if any(any(row.added) for row in rows) else ""
+    return header + legend + render_rows(rows, labels)
