@@ -111,7 +111,7 @@ def check_loaded_head(row: Task, model: Any) -> None:
     heads = {auto for auto, class_name in heads_of(config.model_type).items() if class_name == name}
     if row.name != "feature-extraction" and row.auto_class not in heads:
         raise errors.TaskHeadMismatchError(
-            f"model: {name} is not a {row.auto_class} model, so it cannot serve {row.name}. {name} serves: "
+            f"model: {name} is not an {row.auto_class} model, so it cannot serve {row.name}. {name} serves: "
             f"{served(heads)}. Load the checkpoint with {row.auto_class}, or pass its id as model=."
         )
 
