@@ -10,6 +10,7 @@ import importlib
 from typing import Any
 
 from . import registry  # plain data: imports no torch
+from .pipelines import tasks  # plain data too
 
 __version__ = "0.1.0"
 
@@ -30,6 +31,8 @@ _BASE_EXPORTS = {
     **dict.fromkeys(("GenerationConfig", "GenerationMixin", "TextStreamer", "TextIteratorStreamer"),
                     "explorer.generation"),
     "explore": "explorer.widgets",  # the notebook app; needs the lab extra (ipywidgets)
+    "pipeline": "explorer.pipelines",  # a function, as transformers.pipeline
+    **tasks.pipeline_exports(),
 }
 # public name -> module that defines it; every class of every registry row (configs, models, tokenizers,
 # preprocessing) is one

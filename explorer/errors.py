@@ -144,6 +144,28 @@ class NoChatTemplateError(ExplorerError, ValueError):
     """A chat method called on a tokenizer that has no chat template and was given none."""
 
 
+# --- Pipelines (pipelines/) ------------------------------------------------------------------------------
+
+
+class UnknownTaskError(ExplorerError, KeyError):
+    """``pipeline()`` was given a task it does not know (a KeyError, as transformers raises)."""
+
+    def __str__(self) -> str:  # KeyError would print the message in quotes
+        return str(self.args[0]) if self.args else ""
+
+
+class TaskHeadMismatchError(ExplorerError, ValueError):
+    """The model given to ``pipeline()`` has no head for the task (e.g. a masked LM for question answering)."""
+
+
+class NoOfflineDefaultError(ExplorerError, FileNotFoundError):
+    """``pipeline(task)`` without ``model=``, offline, for a task whose default checkpoint has no offline copy."""
+
+
+class PipelineInputError(InputError):
+    """Inputs or arguments of a pipeline call that cannot work: empty text, a wrong type, no mask token..."""
+
+
 def closest(name: str, choices: Iterable[str]) -> str:
     """' Did you mean 'x'?' for the nearest of ``choices``, or an empty string."""
     match = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.5)

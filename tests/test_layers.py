@@ -104,3 +104,13 @@ def test_only_the_resolution_step_and_the_app_import_the_catalog():
     importers = {name for name, targets in graph.items() if "explorer.catalog" in targets}
     assert {name for name in importers if not name.startswith("explorer.widgets")} <= {"explorer.__main__"}
     assert not importers & (LOADING | {"explorer.hub", "explorer.resolution"})  # resolution names it by path
+
+
+def test_the_pipelines_sit_above_the_auto_classes():
+    """Only the package's lazy names and the app may import the pipelines; the pipelines import the Auto
+    classes, never the app, and the catalog only through the ids they resolve."""
+    graph = import_graph()
+    importers = {name for name, targets in graph.items()
+                 if not name.startswith("explorer.pipelines") and any(t.startswith("explorer.pipelines") for t in targets)}
+    assert {name for name in importers if not name.startswith("explorer.widgets")} <= {"explorer"}
+    assert "explorer.auto" in graph["explorer.pipelines"]

@@ -1,0 +1,77 @@
+"""The tasks ``pipeline()`` serves, one row each, as plain data: the task's name and aliases, the Auto class
+that loads its model, the pipeline class (by module and name, imported only when the task is used), and the
+default checkpoint for ``model=None``.
+
+A new task is one file in ``explorer/pipelines/`` with its ``Pipeline`` subclass, plus one row below.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+
+from .. import errors
+
+
+@dataclass(frozen=True)
+class Task:
+    """One task. ``default`` is the checkpoint used when no model is given; ``default_offline`` says what it is
+    without a network (a catalog entry's kind), or "" when it has no offline copy."""
+
+    name: str
+    aliases: tuple[str, ...]
+    auto_class: str
+    module: str  # under explorer/pipelines/
+    pipeline_class: str
+    default: str
+    default_offline: str
+
+    @property
+    def module_path(self) -> str:
+        return f"explorer.pipelines.{self.module}"
+
+
+TASKS = (
+    Task("text-classification", ("sentiment-analysis",), "AutoModelForSequenceClassification",
+         "text_classification", "TextClassificationPipeline",
+         "distilbert-base-uncased-finetuned-sst-2-english", "catalog copy, random weights"),
+    Task("token-classification", ("ner",), "AutoModelForTokenClassification",
+         "token_classification", "TokenClassificationPipeline",
+         "dbmdz/bert-large-cased-finetuned-conll03-english", ""),
+    # transformers 5 removed this pipeline: its transformers 4 behaviour and outputs
+    Task("question-answering", (), "AutoModelForQuestionAnswering",
+         "question_answering", "QuestionAnsweringPipeline",
+         "distilbert/distilbert-base-cased-distilled-squad", ""),
+    Task("fill-mask", (), "AutoModelForMaskedLM", "fill_mask", "FillMaskPipeline",
+         "explorer-catalog/bert-mlm", "catalog, trained here"),
+    Task("feature-extraction", (), "AutoModel", "feature_extraction", "FeatureExtractionPipeline",
+         "sentence-transformers/all-MiniLM-L6-v2", "catalog, real weights"),
+    Task("zero-shot-classification", (), "AutoModelForSequenceClassification",
+         "zero_shot_classification", "ZeroShotClassificationPipeline",
+         "facebook/bart-large-mnli", ""),
+)
+
+TASK_NAMED = {name: task for task in TASKS for name in (task.name, *task.aliases)}
+
+
+def find_task(name: object) -> Task:
+    """The row of ``name`` (a task or an alias); an unknown name lists the closest tasks."""
+    if isinstance(name, str) and name in TASK_NAMED:
+        return TASK_NAMED[name]
+    close = difflib.get_close_matches(str(name), list(TASK_NAMED), n=3, cutoff=0.4)
+    hint = f" The closest: {', '.join(map(repr, close))}." if close else ""
+    raise errors.UnknownTaskError(
+        f"task={name!r} is not a task pipeline() knows.{hint} Tasks: {', '.join(task.name for task in TASKS)} "
+        f"(aliases: {', '.join(alias for task in TASKS for alias in task.aliases)})."
+    )
+
+
+def tasks_served_by(auto_classes: set[str]) -> list[str]:
+    """The tasks whose Auto class is one of ``auto_classes`` (the heads a model type has)."""
+    return [task.name for task in TASKS if task.auto_class in auto_classes]
+
+
+def pipeline_exports() -> dict[str, str]:
+    """Every pipeline class with its module (``explorer.__all__`` lists them)."""
+    return {"Pipeline": "explorer.pipelines.base",
+            **{task.pipeline_class: task.module_path for task in TASKS}}
