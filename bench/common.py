@@ -1,6 +1,7 @@
 """What the side-by-side benchmarks (text_models.py, vision_audio.py) share: the two libraries with the same
 torch threads, their worker processes, the table cells and the header that says where the numbers come from."""
 
+import argparse
 import datetime
 import gc
 import json
@@ -65,3 +66,17 @@ def header(script: str, quick: bool, repetitions: int, load_before: float) -> st
             f" · nproc {os.cpu_count()}, {platform.machine()}, Python {platform.python_version()}, torch "
             f"{torch.__version__}, transformers {transformers.__version__}, torch threads {THREADS}"
             f" · 1-min load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after")
+
+
+def parse_or_work(description: str, tasks: dict) -> argparse.Namespace:
+    """The parent's options; in a child (``--worker task args...``), run the task, print its JSON answer and
+    leave with os._exit, so the interpreter's teardown is not counted."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="2 repetitions instead of 5")
+    parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.worker:
+        task, *args = options.worker
+        print(json.dumps(tasks[task](*args)), flush=True)
+        os._exit(0)
+    return options

@@ -22,15 +22,13 @@ that greedy generate returns identical ids, and that the first step's logits agr
     python bench/generation.py [--quick]
 """
 
-import argparse
-import json
 import os
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from common import LIBRARIES, cell, header, load_library, run_child, timed
+from common import LIBRARIES, cell, header, load_library, parse_or_work, run_child, timed
 
 TRAINED = "explorer-catalog/gpt2-python-docs"  # the catalog's trained GPT-2
 PROMPT = "Once upon a time, in a small village by the sea, there lived an old fisherman who"
@@ -192,14 +190,7 @@ def table(results: dict[str, dict[str, dict[str, list[float]]]], slider: dict, t
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="2 repetitions instead of 5")
-    parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
-    options = parser.parse_args()
-    if options.worker:
-        task, *args = options.worker
-        print(json.dumps(TASKS[task](*args)), flush=True)
-        os._exit(0)
+    options = parse_or_work(__doc__.splitlines()[0], TASKS)
     repetitions = 2 if options.quick else 5
     load_before = os.getloadavg()[0]
     results = {}

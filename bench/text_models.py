@@ -25,8 +25,6 @@ import time
 
 START = time.perf_counter()  # the child's "inside" clock starts before any other import
 
-import argparse
-import json
 import os
 import resource
 import shutil
@@ -34,7 +32,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from common import LIBRARIES, cell, header, load_library, run_child, timed
+from common import LIBRARIES, cell, header, load_library, parse_or_work, run_child, timed
 
 # modules imported before timing from_pretrained alone: the library, its BERT modelling code, the loader
 MODEL_MODULES = {
@@ -182,14 +180,7 @@ def inside_note(results: dict[str, dict[str, dict[str, list[float]]]]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="2 repetitions instead of 5")
-    parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
-    options = parser.parse_args()
-    if options.worker:
-        task, *args = options.worker
-        print(json.dumps(TASKS[task](*args)), flush=True)
-        os._exit(0)  # skip the interpreter's teardown: the cold start ends at the first forward
+    options = parse_or_work(__doc__.splitlines()[0], TASKS)
     repetitions = 2 if options.quick else 5
     load_before = os.getloadavg()[0]
     results = {}

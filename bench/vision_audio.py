@@ -22,16 +22,14 @@ outputs agree (pixel_values / input_values within 1e-5, last_hidden_state within
     python bench/vision_audio.py [--quick]
 """
 
-import argparse
 import io
-import json
 import os
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from common import LIBRARIES, cell, header, load_library, run_child, timed
+from common import LIBRARIES, cell, header, load_library, parse_or_work, run_child, timed
 
 CACHE = Path(tempfile.gettempdir()) / "explorer-bench"
 RESULTS = Path(__file__).parent / "results" / "vision_audio.md"
@@ -244,14 +242,7 @@ def table(measured: list[tuple], samples: dict[int, dict[str, list[float]]]) -> 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="2 repetitions instead of 5")
-    parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
-    options = parser.parse_args()
-    if options.worker:
-        task, *args = options.worker
-        print(json.dumps(TASKS[task](*args)))
-        return
+    options = parse_or_work(__doc__.splitlines()[0], TASKS)
     repetitions = 2 if options.quick else 5
     load_before = os.getloadavg()[0]
     folders = checkpoints()
