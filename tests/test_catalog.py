@@ -280,7 +280,7 @@ def test_a_trained_decoder_gives_transformers_logits_and_greedy_ids(reference):
     folder = catalog.find(reference).path()
     tokenizer, their_tokenizer = AutoTokenizer.from_pretrained(folder), transformers.AutoTokenizer.from_pretrained(folder)
     chat = [{"role": "user", "content": "What is 12 plus 30?"}]
-    if tokenizer.chat_template is None:
+    if reference.endswith("gpt2-python-docs"):  # plain text; the chat model's prompt goes through its template
         prompt = "The import statement"
     else:
         prompt = tokenizer.apply_chat_template(chat, add_generation_prompt=True, tokenize=False)

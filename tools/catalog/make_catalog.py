@@ -683,9 +683,9 @@ def docs_lm_data_text(train_rows: int, test_rows: int) -> str:
     return ("Python's own reference documentation (the `pydoc_data.topics` module shipped with CPython "
             f"{sys.version_info.major}.{sys.version_info.minor}): its paragraphs, each ended by `<|endoftext|>`, "
             f"tokenised as one stream cut into rows of {CAUSAL_LENGTH} tokens. A seeded permutation (seed {SEED}) "
-            f"holds out {test_rows} of the {train_rows + test_rows} rows ({training.TEST_FRACTION:.0%}). The "
-            "documentation repeats itself in places (grammar rules, phrases such as \"is used to\"), so held-out "
-            "rows share phrases with training rows.")
+            f"holds out {test_rows} of the {train_rows + test_rows} rows ({training.TEST_FRACTION:.0%}). Held-out "
+            "rows are cut from the same stream as the training rows (often a neighbouring part of the same topic), "
+            "so they share its vocabulary and phrasing: the perplexity is in-domain.")
 
 
 def decoder_sample_section(prompt: str, continuation: str) -> str:
