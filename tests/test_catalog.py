@@ -77,7 +77,7 @@ def catalog_decision(trace) -> object:
 # --- the list ------------------------------------------------------------------------------------------------
 
 TRAINED = ["vit-digits", "swin-digits", "convnext-digits", "resnet-digits", "wav2vec2-spoken-digits",
-           "distilbert-sentiment", "bert-mlm", "roberta-tiny", "clip-tiny"]
+           "distilbert-sentiment", "bert-mlm", "roberta-tiny", "clip-tiny", "gpt2-python-docs", "qwen2-chat"]
 COPIES = ["bert-base-uncased", "distilbert-base-uncased", "distilbert-base-uncased-finetuned-sst-2-english",
           "google/vit-base-patch16-224", "microsoft/swin-tiny-patch4-window7-224", "facebook/convnext-tiny-224",
           "microsoft/resnet-50", "ehcalabres/wav2vec2-lg-xlsr-en-speech-emotion-recognition",
@@ -111,14 +111,17 @@ def test_every_shipped_folder_has_a_card_and_its_kind_s_files(entry):
         assert "random weights" in card.lower() and not (folder / "model.safetensors").exists()
     else:
         assert marker is None and (folder / "model.safetensors").is_file()
-        accuracy = entry.extra["accuracy"]
-        assert f"{accuracy:.2%}" in card and "python -m tools.catalog.make_catalog" in card
+        measured = (f"{entry.extra['accuracy']:.2%}" if "accuracy" in entry.extra
+                    else f"{entry.extra['perplexity']:.2f}")  # the decoders: held-out perplexity
+        assert measured in card and "python -m tools.catalog.make_catalog" in card
         assert entry.extra["summary"] in card
 
 
 def test_the_shipped_catalog_is_small():
     size = sum(path.stat().st_size for path in catalog.CHECKPOINTS.rglob("*") if path.is_file())
-    assert size < 25 * 1024 * 1024  # the decoder copies' tokenizers are 2.9 MB (GPT-2) and 4.8 MB (Qwen)
+    # 30.4 MiB: the encoders and vision/audio entries ~14 MB, the decoder copies' tokenizers 2.9 MB (GPT-2) and
+    # 4.8 MB (Qwen), the two trained decoders' float32 weights 9.5 MB
+    assert size < 32 * 1024 * 1024
 
 
 # --- every entry, loaded fully ---------------------------------------------------------------------------------
@@ -231,6 +234,74 @@ def check_clip(reference):
     accuracy = make_catalog.clip_zero_shot_accuracy(model, {k: v for k, v in inputs.items() if k != "pixel_values"},
                                                     inputs["pixel_values"], labels[test])
     assert accuracy >= card_accuracy(reference) - 0.01 and card_accuracy(reference) > 0.5
+
+
+# the trained decoders: held-out perplexity (and the unigram baseline) re-measured on the same held-out tokens
+
+
+def decoder_held_out(reference: str, tokenizer) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+    """The card's train labels and held-out batch, re-derived as make_catalog derives them."""
+    if reference.endswith("qwen2-chat"):
+        ids, labels = make_catalog.chat_rows(tokenizer, training.chat_pairs(make_catalog.SEED))
+        train, test = training.split(len(ids), make_catalog.SEED)
+        pad = tokenizer.pad_token_id
+        return (make_catalog.padded([ids[i] for i in train], [labels[i] for i in train], pad)["labels"],
+                make_catalog.padded([ids[i] for i in test], [labels[i] for i in test], pad))
+    rows = make_catalog.lm_rows(tokenizer)
+    train, test = training.split(len(rows), make_catalog.SEED)
+    return rows[train], {"input_ids": rows[test], "labels": rows[test]}
+
+
+@checks("explorer-catalog/gpt2-python-docs", "explorer-catalog/qwen2-chat")
+def check_decoder(reference):
+    tokenizer = AutoTokenizer.from_pretrained(reference)
+    model = AutoModelForCausalLM.from_pretrained(reference)
+    assert model.load_report.is_clean
+    extra = catalog.find(reference).extra
+    train_labels, held_out = decoder_held_out(reference, tokenizer)
+    perplexity = training.perplexity(model, held_out["input_ids"], held_out["labels"], held_out.get("attention_mask"))
+    targets = training.predicted(held_out["labels"])
+    unigram = training.unigram_perplexity(training.predicted(train_labels), targets, len(tokenizer))
+    assert len(targets) == extra["held_out_tokens"]
+    assert perplexity == pytest.approx(extra["perplexity"], rel=0.01)
+    assert unigram == pytest.approx(extra["unigram_perplexity"], rel=1e-3)
+    assert perplexity < unigram / 4  # far better than token frequencies alone: it uses the context
+    if reference.endswith("qwen2-chat"):
+        assert make_catalog.chat_answer(model, tokenizer, extra["sample_prompt"]) == extra["sample"]
+        assert model.generation_config.eos_token_id[0] == tokenizer.convert_tokens_to_ids("<|im_end|>")
+    else:
+        prompt = tokenizer(extra["sample_prompt"])["input_ids"]
+        sample = make_catalog.greedy_continuation(model, prompt, tokenizer.eos_token_id)
+        assert tokenizer.decode(sample) == extra["sample"]
+
+
+DECODERS = ["explorer-catalog/gpt2-python-docs", "explorer-catalog/qwen2-chat"]
+
+
+@pytest.mark.parametrize("reference", DECODERS)
+def test_a_trained_decoder_gives_transformers_logits_and_greedy_ids(reference):
+    import transformers
+
+    folder = catalog.find(reference).path()
+    tokenizer, their_tokenizer = AutoTokenizer.from_pretrained(folder), transformers.AutoTokenizer.from_pretrained(folder)
+    chat = [{"role": "user", "content": "What is 12 plus 30?"}]
+    if reference.endswith("gpt2-python-docs"):  # plain text; the chat model's prompt goes through its template
+        prompt = "The import statement"
+    else:
+        prompt = tokenizer.apply_chat_template(chat, add_generation_prompt=True, tokenize=False)
+        assert prompt == their_tokenizer.apply_chat_template(chat, add_generation_prompt=True, tokenize=False)
+        assert prompt.endswith("<|im_start|>assistant\n")
+    inputs = tokenizer(prompt, return_tensors="pt")
+    assert inputs["input_ids"].tolist() == their_tokenizer(prompt, return_tensors="pt")["input_ids"].tolist()
+    ours = AutoModelForCausalLM.from_pretrained(folder)
+    theirs = transformers.AutoModelForCausalLM.from_pretrained(folder).eval()
+    assert ours.generation_config.eos_token_id == theirs.generation_config.eos_token_id
+    with torch.no_grad():
+        torch.testing.assert_close(ours(**inputs).logits, theirs(**inputs).logits, atol=1e-5, rtol=0)
+        pad = tokenizer.eos_token_id if tokenizer.pad_token_id is None else tokenizer.pad_token_id  # GPT-2 has none
+        greedy = dict(max_new_tokens=20, min_new_tokens=20, do_sample=False, pad_token_id=pad)
+        got, expected = ours.generate(**inputs, **greedy), theirs.generate(**inputs, **greedy)
+    assert got.shape[1] == inputs["input_ids"].shape[1] + 20 and torch.equal(got, expected)
 
 
 # the tutorial's copies (random weights): the tutorial's figures

@@ -21,8 +21,8 @@ SUFFIX_AUTO_CLASSES = (
     ("ForImageClassification", "AutoModelForImageClassification"),
     ("ForCTC", "AutoModelForCTC"),
     ("ForSequenceClassification", "AutoModelForSequenceClassification"),
-    ("ForCausalLM", "AutoModelForCausalLM"),
-    ("LMHeadModel", "AutoModelForCausalLM"),  # GPT2LMHeadModel
+    ("ForCausalLM", "AutoModelForCausalLM"),  # the decoders: Qwen2ForCausalLM, GPT-2's LMHeadModel
+    ("LMHeadModel", "AutoModelForCausalLM"),
 )
 
 

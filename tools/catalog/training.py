@@ -223,3 +223,92 @@ def masked_accuracy(model: torch.nn.Module, rows: torch.Tensor, seed: int, **mas
                            for start in range(0, len(inputs), 64)])  # logits over a 30k vocabulary: in batches
     chosen = labels != -100
     return (predicted[chosen] == labels[chosen]).float().mean().item()
+
+
+# --- causal language modelling ---------------------------------------------------------------------------------
+
+
+@torch.no_grad()
+def causal_nll(model: torch.nn.Module, input_ids: torch.Tensor, labels: torch.Tensor,
+               attention_mask: torch.Tensor | None = None, batch_size: int = 32) -> tuple[float, int]:
+    """Summed negative log-likelihood (nats) of ``labels`` (-100: not predicted) under a causal LM, each token
+    predicted from the ones before it, and the count of predicted tokens."""
+    model.eval()
+    total, count = 0.0, 0
+    for start in range(0, len(input_ids), batch_size):
+        rows = slice(start, start + batch_size)
+        mask = None if attention_mask is None else attention_mask[rows]
+        logits = model(input_ids=input_ids[rows], attention_mask=mask).logits[:, :-1]
+        targets = labels[rows, 1:]
+        total += torch.nn.functional.cross_entropy(logits.flatten(0, 1).float(), targets.flatten(),
+                                                   ignore_index=-100, reduction="sum").item()
+        count += int((targets != -100).sum())
+    return total, count
+
+
+def perplexity(model: torch.nn.Module, input_ids: torch.Tensor, labels: torch.Tensor,
+               attention_mask: torch.Tensor | None = None) -> float:
+    total, count = causal_nll(model, input_ids, labels, attention_mask)
+    return float(np.exp(total / count))
+
+
+def unigram_perplexity(train_tokens: torch.Tensor, test_tokens: torch.Tensor, vocab_size: int) -> float:
+    """The perplexity of ``test_tokens`` under the train set's token frequencies, add-one smoothed: what a model
+    that ignores the context entirely can do."""
+    counts = torch.bincount(train_tokens.flatten(), minlength=vocab_size).double() + 1
+    log_probabilities = counts.log() - counts.sum().log()
+    return float(torch.exp(-log_probabilities[test_tokens.flatten()].mean()))
+
+
+def predicted(labels: torch.Tensor) -> torch.Tensor:
+    """The tokens a causal LM predicts in ``labels``: from the second position on, -100 left out."""
+    targets = labels[:, 1:]
+    return targets[targets != -100]
+
+
+# --- chat: questions and answers made from templates -----------------------------------------------------------
+
+ONES = DIGIT_WORDS + ["ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+                      "eighteen", "nineteen"]
+TENS = ["", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+
+
+def number_words(number: int) -> str:
+    """0 <= number < 1000 in English words: 347 -> "three hundred forty-seven"."""
+    hundreds, rest = divmod(number, 100)
+    words = [f"{ONES[hundreds]} hundred"] if hundreds else []
+    if rest or not hundreds:
+        tens, ones = divmod(rest, 10)
+        words.append(ONES[rest] if rest < 20 else TENS[tens] + (f"-{ONES[ones]}" if ones else ""))
+    return " ".join(words)
+
+
+def doc_sentences(fewest: int = 6, most: int = 12) -> list[str]:
+    """Sentences of Python's documentation of ``fewest`` to ``most`` words, each once, in a fixed order."""
+    found: dict[str, None] = {}
+    for paragraph in english_text():
+        for sentence in paragraph.replace("? ", ". ").split(". "):
+            words = sentence.rstrip(".").split()
+            if fewest <= len(words) <= most and sentence[0].isupper():
+                found[" ".join(words) + "."] = None
+    return list(found)
+
+
+def chat_pairs(seed: int, per_task: int = 1000) -> list[tuple[str, str, str]]:
+    """(task, question, answer) rows of four templated tasks, ``per_task`` each (at most), drawn with ``seed``,
+    none twice: adding two numbers below 100, writing a number below 1000 in words, the sentiment of a templated opinion, and
+    repeating a sentence of Python's documentation. Fixed order."""
+    rng = np.random.default_rng(seed)
+    pairs = [divmod(index, 100) for index in rng.permutation(100 * 100)[:per_task].tolist()]
+    numbers = rng.permutation(1000)[:per_task].tolist()
+    sentences, labels = sentiment_sentences()
+    opinions = rng.permutation(len(sentences))[:per_task].tolist()
+    documented = doc_sentences()
+    repeated = rng.permutation(len(documented))[:per_task].tolist()
+    return [
+        *(("add", f"What is {a} plus {b}?", f"{a} plus {b} is {a + b}.") for a, b in pairs),
+        *(("words", f"Write {n} in words.", f"{n} is {number_words(n)}.") for n in numbers),
+        *(("sentiment", f"Is this opinion positive or negative? {sentences[i]}",
+           "Positive." if labels[i] else "Negative.") for i in opinions),
+        *(("repeat", f"Repeat after me: {documented[i]}", documented[i]) for i in repeated),
+    ]
