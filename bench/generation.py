@@ -5,9 +5,9 @@ loop dominates there), and a GPT-2-small-sized GPT2LMHeadModel (124M parameters,
 transformers; the arithmetic dominates there). Every measurement runs in a fresh child process (this script in
 ``--worker`` mode, HF_HUB_OFFLINE=1, torch.set_num_threads(2)), the libraries alternating who goes first:
 
-- greedy tokens/s: ``generate(prompt, max_new_tokens=NEW_TOKENS, do_sample=False)`` at batch 1 after a warm-up
-  call; new tokens over the seconds of the call, median of REPEATS calls. Higher is better: the ratio is
-  explorer's tokens/s over transformers'.
+- greedy tokens/s: ``generate(prompt, max_new_tokens=NEW_TOKENS, do_sample=False, eos_token_id=None)`` at
+  batch 1 after a warm-up call (every call decodes NEW_TOKENS tokens); new tokens over the seconds of the call,
+  median of REPEATS calls. Higher is better: the ratio is explorer's tokens/s over transformers'.
 - time to first token: ``generate(prompt, max_new_tokens=1)`` (the prompt's forward and one choice), median of
   REPEATS calls after a warm-up.
 - from_pretrained: ``AutoModelForCausalLM.from_pretrained`` alone, in a child that has imported torch, the
@@ -60,7 +60,9 @@ def loaded(name: str, checkpoint: str):
 
 
 def greedy(model, ids, new_tokens: int):
-    return model.generate(ids, max_new_tokens=new_tokens, do_sample=False, pad_token_id=0)
+    """Greedy decoding of exactly ``new_tokens`` (eos_token_id=None: the trained decoder would end its text
+    after a dozen tokens, and the measurement would be the prompt's forward, not decoding)."""
+    return model.generate(ids, max_new_tokens=new_tokens, do_sample=False, pad_token_id=0, eos_token_id=None)
 
 
 def decode_speed(name: str, checkpoint: str) -> dict:
@@ -100,6 +102,7 @@ def check_equal(checkpoint: str) -> dict:
             logits[name] = model(prompts[name]).logits
     assert torch.equal(*prompts.values()), f"the tokenizers give different prompts on {checkpoint}"
     assert torch.equal(*sequences.values()), f"greedy generate differs on {checkpoint}"
+    assert sequences["explorer"].shape[1] == prompts["explorer"].shape[1] + NEW_TOKENS
     difference = (logits["explorer"] - logits["transformers"]).abs().max().item()
     assert difference <= TOLERANCE, f"logits differ by {difference:.2e} on {checkpoint}"
     return {"max_abs_difference": difference, "new_tokens": sequences["explorer"].shape[1] - prompts["explorer"].shape[1]}
