@@ -28,6 +28,9 @@ PROMPT = "In a hole in the ground there lived a"
 CHAT_MESSAGE = "Hello! How are you today?"
 TOP_TOKENS = 15  # bars shown of the next-token distribution
 FINAL_NORMS = ("ln_f", "norm")  # GPT-2's name of the norm after the last block, then Llama's and Qwen2's
+# The lens runs the LM head at every layer: per position, (layers + 1) x vocab x hidden multiply-adds. Above this
+# (GPT-2 small: 5e8, a 0.5B Qwen: 4e9, seconds on a laptop's CPU) it waits for its toggle; tiny models show it.
+LENS_SHOWN_UP_TO = 1e8
 
 
 @dataclass
@@ -40,8 +43,9 @@ class Decoding:
     ids: Any  # LongTensor [1, length]: the prompt and the generated tokens
     cache: Any  # the model's key-value cache after the last forward
     logits: list[Any] = field(default_factory=list)
-    lens_ids: Any = None  # LongTensor [layers + 1, length]: each layer's top token at each position
-    lens_probabilities: Any = None  # [layers + 1, length]: its probability
+    states: Any = None  # [layers + 1, length, hidden]: each layer's hidden state at each position (the lens' input)
+    lens_ids: Any = None  # LongTensor [layers + 1, computed]: each layer's top token at each position
+    lens_probabilities: Any = None  # [layers + 1, computed]: its probability
     attentions: list[Any] = field(default_factory=list)  # per layer [heads, length, length], causal
     finished: str = ""  # why no token can follow: the label key "finished_eos" or "finished_positions"
 
@@ -70,17 +74,43 @@ def final_norm(model: Any) -> Any:
     )
 
 
-def lens(model: Any, hidden_states: tuple[Any, ...]) -> tuple[Any, Any]:
-    """(top ids, their probabilities) [layers + 1, positions] of the hidden states of one forward pass. The
-    last entry of ``hidden_states`` comes already through the final norm (as transformers returns it), so
-    only the earlier ones go through it."""
+def lens(model: Any, states: Any) -> tuple[Any, Any]:
+    """(top ids, their probabilities) [layers + 1, positions] of hidden states [layers + 1, positions, hidden].
+    The last layer's state comes already through the final norm (as transformers returns it), so only the
+    earlier ones go through it."""
     import torch
 
     norm, head = final_norm(model), model.get_output_embeddings()
     with torch.no_grad():
-        stacked = torch.stack([*(norm(state[0]) for state in hidden_states[:-1]), hidden_states[-1][0]])
-        probabilities = torch.softmax(head(stacked).float(), dim=-1).max(dim=-1)
+        normed = torch.cat([norm(states[:-1]), states[-1:]])
+        probabilities = torch.softmax(head(normed).float(), dim=-1).max(dim=-1)
     return probabilities.indices, probabilities.values
+
+
+def lens_cost(model: Any) -> int:
+    """Multiply-adds of the lens per position: the LM head at the embeddings and after every layer."""
+    return (model.config.num_hidden_layers + 1) * model.get_output_embeddings().weight.numel()
+
+
+def update_lens(model: Any, decoding: Decoding) -> None:
+    """The lens of the positions not computed yet (all of them the first time it is shown)."""
+    import torch
+
+    done = 0 if decoding.lens_ids is None else decoding.lens_ids.shape[1]
+    if done == decoding.states.shape[1]:
+        return
+    top, probabilities = lens(model, decoding.states[:, done:])
+    if decoding.lens_ids is None:
+        decoding.lens_ids, decoding.lens_probabilities = top, probabilities
+    else:
+        decoding.lens_ids = torch.cat([decoding.lens_ids, top], dim=1)
+        decoding.lens_probabilities = torch.cat([decoding.lens_probabilities, probabilities], dim=1)
+
+
+def stacked_states(outputs: Any) -> Any:
+    import torch
+
+    return torch.stack([state[0] for state in outputs.hidden_states])
 
 
 def forward(model: Any, input_ids: Any, cache: Any) -> Any:
@@ -94,15 +124,14 @@ def forward(model: Any, input_ids: Any, cache: Any) -> Any:
 
 
 def start(model: Any, prompt_ids: list[int]) -> Decoding:
-    """The prompt's forward pass: the first distribution, the lens and the attention of the prompt."""
+    """The prompt's forward pass: the first distribution, the hidden states and the attention of the prompt."""
     import torch
 
     check_room(model, len(prompt_ids))
     ids = torch.tensor([prompt_ids], dtype=torch.long)
     outputs = forward(model, ids, None)
-    top, probabilities = lens(model, outputs.hidden_states)
-    return Decoding(len(prompt_ids), ids, outputs[model.cache_argument()], [outputs.logits[0, -1].float()], top,
-                    probabilities, [layer[0] for layer in outputs.attentions])
+    return Decoding(len(prompt_ids), ids, outputs[model.cache_argument()], [outputs.logits[0, -1].float()],
+                    stacked_states(outputs), attentions=[layer[0] for layer in outputs.attentions])
 
 
 def check_room(model: Any, prompt_length: int) -> None:
@@ -119,7 +148,7 @@ def check_room(model: Any, prompt_length: int) -> None:
 
 def extend(model: Any, decoding: Decoding, token: int, eos_ids: list[int]) -> None:
     """Append ``token`` and run the model on it alone (the cache holds the rest): one more distribution, one
-    more lens column, one more attention row per layer and head."""
+    more column of hidden states, one more attention row per layer and head."""
     import torch
     from torch.nn import functional as F
 
@@ -129,9 +158,7 @@ def extend(model: Any, decoding: Decoding, token: int, eos_ids: list[int]) -> No
     outputs = forward(model, decoding.ids[:, -1:], decoding.cache)
     decoding.cache = outputs[model.cache_argument()]
     decoding.logits.append(outputs.logits[0, -1].float())
-    top, probabilities = lens(model, outputs.hidden_states)
-    decoding.lens_ids = torch.cat([decoding.lens_ids, top], dim=1)
-    decoding.lens_probabilities = torch.cat([decoding.lens_probabilities, probabilities], dim=1)
+    decoding.states = torch.cat([decoding.states, stacked_states(outputs)], dim=1)
     decoding.attentions = [torch.cat([F.pad(old, (0, 1)), new[0]], dim=1)
                            for old, new in zip(decoding.attentions, outputs.attentions)]
     positions = model_positions(model.config)[1]
@@ -170,8 +197,8 @@ class GenerationPanel(Panel):
 
     def __init__(self, state: Any, labels: Mapping[str, str]) -> None:
         super().__init__(state, labels)
-        self.box.children = (*self.box.children, self.distribution_view, self.chips, self.lens_view,
-                             self.attention_controls, self.attention_view)
+        self.box.children = (*self.box.children, self.distribution_view, self.chips, self.lens_toggle,
+                             self.lens_view, self.attention_controls, self.attention_view)
 
     def controls(self) -> list[widgets.Widget]:
         import torch
@@ -206,7 +233,10 @@ class GenerationPanel(Panel):
                                              layout=widgets.Layout(width="auto"))
         self.distribution_view = widgets.HTML()
         self.chips = widgets.HBox(layout=widgets.Layout(flex_flow="row wrap"))
+        self.lens_toggle = widgets.ToggleButton(value=True, description=labels["logit_lens_show"], icon="layer-group",
+                                                layout=widgets.Layout(width="auto"))
         self.lens_view = widgets.HTML()
+        self.lens_toggle.observe(self.show_lens, "value")
         self.layer = widgets.IntSlider(min=0, max=0, description=labels["layer"], continuous_update=False)
         self.head = widgets.IntSlider(min=0, max=0, description=labels["head"], continuous_update=False)
         self.attention_controls = widgets.HBox([self.layer, self.head])
@@ -223,7 +253,8 @@ class GenerationPanel(Panel):
         self.restart_button.on_click(self.refresh)
         for name, control in (("prompt", self.prompt), ("chat", self.chat_box), ("step", self.step_button),
                               ("generate", self.generate_button), ("chips", self.chips),
-                              ("temperature", self.temperature), ("top-k", self.top_k), ("top-p", self.top_p)):
+                              ("temperature", self.temperature), ("top-k", self.top_k), ("top-p", self.top_p),
+                              ("lens", self.lens_toggle)):
             control.add_class(f"explorer-generation-{name}")
         return [self.prompt, self.chat_box, widgets.HBox([self.temperature, self.top_k, self.top_p]),
                 widgets.HBox([self.mode, self.seed]),
@@ -243,6 +274,7 @@ class GenerationPanel(Panel):
         model = change["new"].get("model") if change["new"] is not None else None
         if model is not None and self.applies_to(change["new"]):
             self.use_sampling_defaults(model)
+            self.lens_toggle.value = lens_cost(model) <= LENS_SHOWN_UP_TO
         super().on_session(change)
 
     def use_sampling_defaults(self, model: Any) -> None:
@@ -341,11 +373,20 @@ class GenerationPanel(Panel):
         self.output.value = note(status)
         self.show_distribution()
         self.set_chips(decoding.generated)
+        self.show_lens()
+        self.layer.max, self.head.max = len(decoding.attentions) - 1, decoding.attentions[0].shape[0] - 1
+        self.show_attention()
+
+    def show_lens(self, change: Any = None) -> None:
+        """The lens table when its toggle is on, computed then for the positions it has not seen yet."""
+        decoding = self.decoding
+        if decoding is None or not self.lens_toggle.value:
+            self.lens_view.value = ""
+            return
+        update_lens(self.model, decoding)
         tokens = [self.token_text(token) for token in decoding.ids[0].tolist()]
         top_tokens = [[self.token_text(token) for token in row] for row in decoding.lens_ids.tolist()]
         self.lens_view.value = render.logit_lens(tokens, top_tokens, decoding.lens_probabilities.numpy(), self.labels)
-        self.layer.max, self.head.max = len(decoding.attentions) - 1, decoding.attentions[0].shape[0] - 1
-        self.show_attention()
 
     def token_text(self, token: int) -> str:
         """A token as the tokenizer decodes it alone, whitespace made visible (decoded once per id)."""

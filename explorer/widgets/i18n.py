@@ -127,6 +127,7 @@ EN = {
     "sampling_probability": "in the sampling set (renormalised)",
     "sampling_set": "kept for sampling by temperature, top_k and top_p",
     "logit_lens": "Logit lens: each layer's top next token at each position",
+    "logit_lens_show": "Show the logit lens (the LM head at every layer)",
     "logit_lens_hint": ("Each layer's hidden state through the final norm and the LM head; the top row is the "
                         "model's own prediction. Colour: its probability (red low, green high)."),
     # vocabulary changes: tokens added to the tokenizer (issue 12)
@@ -257,6 +258,7 @@ KO = {
     "sampling_probability": "샘플링 집합 내 확률 (재정규화)",
     "sampling_set": "temperature, top_k, top_p가 샘플링에 남긴 토큰",
     "logit_lens": "로짓 렌즈: 각 층이 위치마다 예측한 다음 토큰",
+    "logit_lens_show": "로짓 렌즈 보기 (층마다 LM 헤드 적용)",
     "logit_lens_hint": ("각 층의 은닉 상태를 최종 정규화와 LM 헤드에 통과시킨 결과입니다. 맨 윗줄이 모델 자신의 "
                         "예측입니다. 색: 확률 (빨강 낮음, 초록 높음)."),
     # vocabulary changes: tokens added to the tokenizer (issue 12)
@@ -387,6 +389,7 @@ ZH = {
     "sampling_probability": "采样集合中的概率（重新归一化）",
     "sampling_set": "temperature、top_k 和 top_p 保留用于采样的标记",
     "logit_lens": "Logit lens：每一层在每个位置预测的下一个标记",
+    "logit_lens_show": "显示 logit lens（在每一层应用 LM 头）",
     "logit_lens_hint": ("每一层的隐藏状态经过最终归一化和 LM 头；最上面一行是模型自己的预测。"
                         "颜色：概率（红低绿高）。"),
     # vocabulary changes: tokens added to the tokenizer (issue 12)

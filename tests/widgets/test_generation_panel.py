@@ -13,6 +13,7 @@ import torch
 import transformers
 
 from explorer.widgets import ExplorerApp
+from explorer.widgets import generation
 from explorer.widgets.generation import PROMPT
 from tests.decoders import CHATML_TEMPLATE, POSITIONS, save_tiny_decoder
 
@@ -213,6 +214,26 @@ def test_the_logit_lens_is_each_layers_hidden_state_through_the_final_norm_and_h
     table = panel.lens_view.value
     assert table.count("<tr>") == 1 + model.config.num_hidden_layers + 1  # the header, embeddings, each layer
     assert table.count("<td ") == (model.config.num_hidden_layers + 1) * ids.shape[1]
+
+
+def test_a_costly_lens_waits_for_its_toggle_then_covers_every_position(folders, oracles, monkeypatch):
+    """Above LENS_SHOWN_UP_TO the lens is not computed at load nor at each step; the toggle computes all of it."""
+    monkeypatch.setattr(generation, "LENS_SHOWN_UP_TO", 0)
+    panel = opened(folders, "gpt2").panels["generation"]
+    assert panel.lens_toggle.value is False
+    panel.count.value = 2
+    panel.generate_button.click()
+    assert panel.decoding.lens_ids is None and panel.lens_view.value == ""
+    panel.lens_toggle.value = True
+    model, _ = oracles["gpt2"]
+    with torch.no_grad():
+        logits = model(panel.decoding.ids).logits
+    assert torch.equal(panel.decoding.lens_ids[-1], logits[0].argmax(-1))
+    assert "explorer-logit-lens" in panel.lens_view.value
+    panel.step_button.click()  # shown: each step adds its column
+    assert panel.decoding.lens_ids.shape[1] == panel.decoding.ids.shape[1]
+    panel.lens_toggle.value = False
+    assert panel.lens_view.value == ""
 
 
 @pytest.mark.parametrize("arch", ["gpt2", "qwen2"])
