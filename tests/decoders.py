@@ -4,7 +4,9 @@ weights (transformers' save_pretrained, seeded) and a byte-level BPE tokenizer t
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import torch
@@ -57,6 +59,19 @@ def tiny_config(arch: str, vocab_size: int) -> transformers.PretrainedConfig:
     raise ValueError(f"save_tiny_decoder: arch must be gpt2, llama or qwen2, got {arch!r}")
 
 
+@contextlib.contextmanager
+def quiet_transformers() -> Iterator[None]:
+    """No shard-writing bar on stderr, and progress bars as they were afterwards: transformers' switch turns off
+    huggingface_hub's bars for the whole process (tests/test_hub_faults.py checks that downloads show one)."""
+    shown = transformers.utils.logging.is_progress_bar_enabled()
+    transformers.utils.logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if shown:
+            transformers.utils.logging.enable_progress_bar()
+
+
 def save_tiny_decoder(folder: Path, arch: str = "gpt2", chat_template: str | None = None) -> Path:
     """A random ``arch`` causal LM (seed 0) with its tokenizer in ``folder``; ``chat_template`` goes into
     tokenizer_config.json when given."""
@@ -66,8 +81,8 @@ def save_tiny_decoder(folder: Path, arch: str = "gpt2", chat_template: str | Non
     config = tiny_config(arch, backend.get_vocab_size())
     config.architectures = [transformers.AutoModelForCausalLM._model_mapping[type(config)].__name__]
     torch.manual_seed(0)
-    transformers.utils.logging.disable_progress_bar()  # its shard-writing bar would go to stderr
-    transformers.AutoModelForCausalLM.from_config(config).save_pretrained(folder)
+    with quiet_transformers():
+        transformers.AutoModelForCausalLM.from_config(config).save_pretrained(folder)
     backend.save(str(folder / "tokenizer.json"))
     settings = {"tokenizer_class": TOKENIZER_CLASSES[arch], "bos_token": END_OF_TEXT, "eos_token": END_OF_TEXT,
                 "model_max_length": POSITIONS}
