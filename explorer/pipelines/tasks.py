@@ -46,9 +46,10 @@ TASKS = (
          "explorer-catalog/bert-mlm", "catalog, trained here"),
     Task("feature-extraction", (), "AutoModel", "feature_extraction", "FeatureExtractionPipeline",
          "sentence-transformers/all-MiniLM-L6-v2", "catalog, real weights"),
+    # transformers' default, facebook/bart-large-mnli, is BART, not an explorer architecture: a DistilBERT NLI head
     Task("zero-shot-classification", (), "AutoModelForSequenceClassification",
          "zero_shot_classification", "ZeroShotClassificationPipeline",
-         "facebook/bart-large-mnli", ""),
+         "typeform/distilbert-base-uncased-mnli", ""),
 )
 
 TASK_NAMED = {name: task for task in TASKS for name in (task.name, *task.aliases)}
