@@ -37,11 +37,11 @@ def pipeline(task: str | None = None, model: Any = None, tokenizer: Any = None, 
         )
     row = find_task(task)
     loaded, checkpoint = load_model(row, model, model_kwargs or {})
-    if tokenizer is None or isinstance(tokenizer, (str, os.PathLike)):
-        tokenizer = load_tokenizer(tokenizer, checkpoint)
+    given = {"tokenizer": tokenizer, "image_processor": image_processor, "feature_extractor": feature_extractor}
+    parts = {name: load_part(name, given[name], checkpoint) if name in row.preprocessors else value
+             for name, value in given.items()}
     pipeline_class = getattr(importlib.import_module(row.module_path), row.pipeline_class)
-    return pipeline_class(loaded, tokenizer=tokenizer, image_processor=image_processor,
-                          feature_extractor=feature_extractor, processor=processor, task=row.name, **kwargs)
+    return pipeline_class(loaded, **parts, processor=processor, task=row.name, **kwargs)
 
 
 def load_model(row: Task, model: Any, model_kwargs: dict[str, Any]) -> tuple[Any, Any]:
@@ -69,17 +69,25 @@ def load_model(row: Task, model: Any, model_kwargs: dict[str, Any]) -> tuple[Any
         ) from error
 
 
-def load_tokenizer(tokenizer: Any, checkpoint: Any) -> Any:
-    """The tokenizer named by ``tokenizer``, else the model's checkpoint's."""
+# the Auto class that loads each part pipeline() may need
+PART_LOADERS = {"tokenizer": "AutoTokenizer", "image_processor": "AutoImageProcessor",
+                "feature_extractor": "AutoFeatureExtractor"}
+
+
+def load_part(name: str, value: Any, checkpoint: Any) -> Any:
+    """The part ``name`` (a tokenizer, an image processor...) as given, loaded from the reference given, else
+    from the model's checkpoint."""
     from .. import auto
 
-    source = tokenizer if tokenizer is not None else checkpoint
+    if value is not None and not isinstance(value, (str, os.PathLike)):
+        return value
+    source = value if value is not None else checkpoint
     if source is None:
         raise errors.PipelineInputError(
-            "tokenizer: the model was given loaded, so its tokenizer cannot be guessed; pass tokenizer= (a "
-            "tokenizer, a Hub id or a folder)."
+            f"{name}: the model was given loaded, so its {name.replace('_', ' ')} cannot be guessed; pass {name}= "
+            f"(one loaded, a Hub id or a folder)."
         )
-    return auto.AutoTokenizer.from_pretrained(source)
+    return getattr(auto, PART_LOADERS[name]).from_pretrained(source)
 
 
 def heads_of(model_type: str) -> dict[str, str]:

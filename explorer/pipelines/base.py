@@ -241,12 +241,19 @@ class Pipeline(ABC):
             run.results.append(ChunkResult({key: row_of(value, row) for key, value in inputs.items()},
                                            {key: row_of(value, row) for key, value in outputs.items()}))
 
+    @property
+    def model_input_names(self) -> list[str]:
+        """The preprocessed keys the model takes: its tokenizer's, image processor's or feature extractor's."""
+        parts = (self.tokenizer, self.image_processor, self.feature_extractor)
+        return [name for part in parts if part is not None for name in part.model_input_names]
+
     def _model_inputs(self, inputs: dict[str, Any]) -> dict[str, torch.Tensor]:
-        return {name: inputs[name] for name in self.tokenizer.model_input_names if name in inputs}
+        return {name: inputs[name] for name in self.model_input_names if name in inputs}
 
     def _collate(self, chunks: list[dict[str, Any]]) -> dict[str, Any]:
-        """Chunks padded into one batch: tensors padded on the tokenizer's side, other values listed."""
-        side = self.tokenizer.padding_side
+        """Chunks padded into one batch: tensors padded on the tokenizer's side (the right without one), other
+        values listed."""
+        side = self.tokenizer.padding_side if self.tokenizer is not None else "right"
         batch = {}
         for key, first in chunks[0].items():
             values = [chunk[key] for chunk in chunks]

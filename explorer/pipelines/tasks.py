@@ -16,7 +16,8 @@ from .. import errors
 @dataclass(frozen=True)
 class Task:
     """One task. ``default`` is the checkpoint used when no model is given; ``default_offline`` says what it is
-    without a network (a catalog entry's kind), or "" when it has no offline copy."""
+    without a network (a catalog entry's kind), or "" when it has no offline copy; ``preprocessors`` are the
+    parts (``tokenizer``, ``image_processor``, ``feature_extractor``) the pipeline needs."""
 
     name: str
     aliases: tuple[str, ...]
@@ -25,6 +26,8 @@ class Task:
     pipeline_class: str
     default: str
     default_offline: str
+    # what pipeline() loads from the checkpoint besides the model, as its argument names
+    preprocessors: tuple[str, ...] = ("tokenizer",)
 
     @property
     def module_path(self) -> str:
@@ -50,6 +53,11 @@ TASKS = (
     Task("zero-shot-classification", (), "AutoModelForSequenceClassification",
          "zero_shot_classification", "ZeroShotClassificationPipeline",
          "typeform/distilbert-base-uncased-mnli", ""),
+    # transformers' default; the catalog's copy has the real ImageNet id2label and random weights
+    # (explorer-catalog/vit-digits is a trained one)
+    Task("image-classification", (), "AutoModelForImageClassification", "image_classification",
+         "ImageClassificationPipeline", "google/vit-base-patch16-224", "catalog copy, random weights",
+         ("image_processor",)),
 )
 
 TASK_NAMED = {name: task for task in TASKS for name in (task.name, *task.aliases)}

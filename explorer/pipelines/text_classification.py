@@ -42,13 +42,7 @@ class TextClassificationPipeline(Pipeline):
         return [self.tokenizer(check_text(item, "inputs"), return_tensors="pt", **tokenizer_kwargs)]
 
     def default_function(self) -> str:
-        """What transformers applies when ``function_to_apply`` is not given, from the config."""
-        config = self.model.config
-        if config.problem_type == "regression":
-            return "none"
-        if config.problem_type == "multi_label_classification" or config.num_labels == 1:
-            return "sigmoid"
-        return "softmax"
+        return default_function(self.model.config)
 
     def postprocess(self, results: list[ChunkResult], steps: list[Step], function_to_apply: str | None = None,
                     top_k: int | None = 1, legacy: bool = True) -> Any:
@@ -72,6 +66,15 @@ class TextClassificationPipeline(Pipeline):
             steps.append(Step("top_k", f"sorted by score, the best {top_k if top_k is not None else 'all'} kept",
                               labelled))
         return labelled
+
+
+def default_function(config: Any) -> str:
+    """What transformers applies when ``function_to_apply`` is not given, from the config."""
+    if config.problem_type == "regression":
+        return "none"
+    if config.problem_type == "multi_label_classification" or config.num_labels == 1:
+        return "sigmoid"
+    return "softmax"
 
 
 def checked_function(name: Any) -> str:

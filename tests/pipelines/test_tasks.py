@@ -17,6 +17,7 @@ from pipeline_checks import labels
 
 CATALOG = json.loads((Path(explorer.__file__).parent / "catalog" / "catalog.json").read_text())
 CATALOG_IDS = {entry["id"] for entry in CATALOG}
+SAMPLES = Path(explorer.__file__).parent / "samples"
 
 
 def test_every_row_names_its_pipeline_class_and_auto_class():
@@ -37,6 +38,7 @@ def test_offline_defaults_are_catalog_entries_and_the_others_are_not():
     ("sentiment-analysis", "I love this!", lambda result: result[0]["label"] in ("POSITIVE", "NEGATIVE")),
     ("fill-mask", "The [MASK] module reads files.", lambda result: len(result) == 5),
     ("feature-extraction", "A hobbit.", lambda result: len(result[0][0]) == 384),
+    ("image-classification", str(SAMPLES / "flower.jpg"), lambda result: len(result) == 5),
 ])
 def test_offline_defaults_load(task, inputs, check):
     pipe = explorer.pipeline(task)
