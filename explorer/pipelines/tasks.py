@@ -58,6 +58,10 @@ TASKS = (
     Task("image-classification", (), "AutoModelForImageClassification", "image_classification",
          "ImageClassificationPipeline", "google/vit-base-patch16-224", "catalog copy, random weights",
          ("image_processor",)),
+    # transformers' default, superb/wav2vec2-base-superb-ks, has no offline copy: the catalog's trained one
+    Task("audio-classification", (), "AutoModelForAudioClassification", "audio_classification",
+         "AudioClassificationPipeline", "explorer-catalog/wav2vec2-spoken-digits", "catalog, trained here",
+         ("feature_extractor",)),
 )
 
 TASK_NAMED = {name: task for task in TASKS for name in (task.name, *task.aliases)}
