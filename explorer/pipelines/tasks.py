@@ -62,6 +62,10 @@ TASKS = (
     Task("audio-classification", (), "AutoModelForAudioClassification", "audio_classification",
          "AudioClassificationPipeline", "explorer-catalog/wav2vec2-spoken-digits", "catalog, trained here",
          ("feature_extractor",)),
+    # transformers' default; the catalog's copy has the real vocabulary and random weights (CTC heads only)
+    Task("automatic-speech-recognition", (), "AutoModelForCTC", "automatic_speech_recognition",
+         "AutomaticSpeechRecognitionPipeline", "facebook/wav2vec2-base-960h", "catalog copy, random weights",
+         ("tokenizer", "feature_extractor")),
 )
 
 TASK_NAMED = {name: task for task in TASKS for name in (task.name, *task.aliases)}

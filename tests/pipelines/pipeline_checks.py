@@ -17,7 +17,9 @@ def assert_same_results(ours: Any, theirs: Any, where: str = "result", atol: flo
         for key in theirs:
             assert_same_results(ours[key], theirs[key], f"{where}[{key!r}]", atol)
     elif isinstance(theirs, (list, tuple)):
-        assert isinstance(ours, list) and len(ours) == len(theirs), f"{where}: {ours!r} != {theirs!r}"
+        # a tuple (a timestamp) stays one; transformers' other sequences are lists
+        kind = tuple if isinstance(theirs, tuple) else list
+        assert isinstance(ours, kind) and len(ours) == len(theirs), f"{where}: {ours!r} != {theirs!r}"
         for index, (mine, other) in enumerate(zip(ours, theirs)):
             assert_same_results(mine, other, f"{where}[{index}]", atol)
     elif isinstance(theirs, float) or type(theirs).__name__.startswith("float"):

@@ -40,6 +40,7 @@ def test_offline_defaults_are_catalog_entries_and_the_others_are_not():
     ("feature-extraction", "A hobbit.", lambda result: len(result[0][0]) == 384),
     ("image-classification", str(SAMPLES / "flower.jpg"), lambda result: len(result) == 5),
     ("audio-classification", str(SAMPLES / "hobbit.wav"), lambda result: len(result) == 10),
+    ("automatic-speech-recognition", str(SAMPLES / "hobbit.wav"), lambda result: list(result) == ["text"]),
 ])
 def test_offline_defaults_load(task, inputs, check):
     pipe = explorer.pipeline(task)
