@@ -379,6 +379,10 @@ class AutoModelForCTC(AutoModelClass):
     """A CTC head for speech recognition: logits over the characters at every frame."""
 
 
+class AutoModelForZeroShotImageClassification(AutoModelClass):
+    """Image and text towers scoring images against texts: ``logits_per_image`` (CLIP)."""
+
+
 class AutoBackbone(AutoModelClass):
     """A model returning the feature maps of the stages in ``out_features`` / ``out_indices``; a base or
     classification checkpoint of the same architecture loads into it."""

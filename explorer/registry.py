@@ -31,6 +31,7 @@ MODEL_AUTO_CLASSES = (
     "AutoModelForImageClassification",
     "AutoModelForAudioClassification",
     "AutoModelForCTC",
+    "AutoModelForZeroShotImageClassification",
     "AutoBackbone",
 )
 
@@ -103,8 +104,9 @@ ARCHITECTURES = (
                   "AutoModelForCTC": "Wav2Vec2ForCTC"},
                  tokenizer="Wav2Vec2CTCTokenizer", tokenizer_module="wav2vec2_ctc",
                  feature_extractor="Wav2Vec2FeatureExtractor", processor="Wav2Vec2Processor"),
-    Architecture("clip", "clip", "CLIPConfig", {"AutoModel": "CLIPModel"}, tokenizer="CLIPTokenizerFast",
-                 tokenizer_module="clip", image_processor="CLIPImageProcessor",
+    Architecture("clip", "clip", "CLIPConfig",
+                 {"AutoModel": "CLIPModel", "AutoModelForZeroShotImageClassification": "CLIPModel"},
+                 tokenizer="CLIPTokenizerFast", tokenizer_module="clip", image_processor="CLIPImageProcessor",
                  processor="CLIPProcessor"),
     Architecture("clip_text_model", "clip", "CLIPTextConfig", {"AutoModel": "CLIPTextModel"}),
     Architecture("clip_vision_model", "clip", "CLIPVisionConfig", {"AutoModel": "CLIPVisionModel"}),

@@ -66,6 +66,10 @@ TASKS = (
     Task("automatic-speech-recognition", (), "AutoModelForCTC", "automatic_speech_recognition",
          "AutomaticSpeechRecognitionPipeline", "facebook/wav2vec2-base-960h", "catalog copy, random weights",
          ("tokenizer", "feature_extractor")),
+    # transformers' default, openai/clip-vit-base-patch32, has no offline copy: the catalog's trained tiny CLIP
+    Task("zero-shot-image-classification", (), "AutoModelForZeroShotImageClassification",
+         "zero_shot_image_classification", "ZeroShotImageClassificationPipeline", "explorer-catalog/clip-tiny",
+         "catalog, trained here", ("tokenizer", "image_processor")),
 )
 
 TASK_NAMED = {name: task for task in TASKS for name in (task.name, *task.aliases)}
