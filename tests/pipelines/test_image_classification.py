@@ -110,3 +110,13 @@ def test_bad_arguments_are_named(kwargs, argument):
     pipe = explorer.pipeline("image-classification", model="explorer-catalog/vit-digits")
     with pytest.raises(errors.PipelineInputError, match=f"^{argument}="):
         pipe(IMAGES[0], **kwargs)
+
+
+def test_a_loaded_model_needs_its_image_processor():
+    folder = str(find("explorer-catalog/vit-digits").path())
+    model = explorer.AutoModelForImageClassification.from_pretrained(folder)
+    with pytest.raises(errors.PipelineInputError, match="^image_processor: the model was given loaded"):
+        explorer.pipeline("image-classification", model=model)
+    by_object = explorer.pipeline("image-classification", model=model,
+                                  image_processor=explorer.AutoImageProcessor.from_pretrained(folder))
+    assert by_object(IMAGES) == explorer.pipeline("image-classification", model=folder)(IMAGES)
