@@ -70,6 +70,12 @@ FIGURES = {
         "30522 [30523, 768]\nsame new row after reloading: True",
     ],
     "07-behind-the-pipeline.ipynb": [
+        # pipeline("sentiment-analysis") first, then its steps
+        "text-classification DistilBertForSequenceClassification",
+        "['[CLS]', 'i', \"'\", 've', 'been', 'waiting', 'for', 'a', 'hugging', '##face', 'course', 'my', 'whole', "
+        "'life', '.', '[SEP]']",
+        "[[101, 1045, 1005, 2310, 2042, 3403, 2005, 1037, 17662, 12172, 2607, 2026, 2878, 2166, 1012, 102]]",
+        "logits -> softmax -> id2label",
         "input_ids\n    [101, 1045, 1005, 2310, 2042, 3403, 2005, 1037, 17662, 12172, 2607, 2026, 2878, 2166, 1012, 102]\n"
         "    [101, 1045, 5223, 2023, 2061, 2172, 999, 102, 0, 0, 0, 0, 0, 0, 0, 0]",
         "attention_mask\n    [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n"
