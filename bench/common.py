@@ -80,3 +80,23 @@ def parse_or_work(description: str, tasks: dict) -> argparse.Namespace:
         print(json.dumps(tasks[task](*args)), flush=True)
         os._exit(0)
     return options
+
+
+def table_head(first_column: str) -> list[str]:
+    return [f"| {first_column} | metric | explorer | transformers | ratio (explorer / transformers) | target | met? |",
+            "|---|---|---|---|---|---|---|"]
+
+
+def ratio_row(label: str, metric: str, samples: dict[str, list[float]], unit: str, target: float | None,
+              higher_is_better: bool = False) -> str:
+    """One table row: each library's median and range, explorer's median over transformers', and whether it
+    meets ``target`` (None: a figure with no target)."""
+    ours, theirs = (statistics.median(samples[name]) for name in LIBRARIES)
+    ratio = ours / theirs
+    cells = " | ".join(cell(samples[name], unit) for name in LIBRARIES)
+    if target is None:
+        verdict = "– | –"
+    else:
+        met = ratio >= target if higher_is_better else ratio <= target
+        verdict = f"{'>=' if higher_is_better else '<='} {target}x | {'yes' if met else 'NO'}"
+    return f"| {label} | {metric} | {cells} | {ratio:.2f}x | {verdict} |"

@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import LIBRARIES, cell, header, load_library, parse_or_work, run_child, timed
+from common import LIBRARIES, header, load_library, parse_or_work, ratio_row, run_child, table_head, timed
 
 TRAINED = "explorer-catalog/gpt2-python-docs"  # the catalog's trained GPT-2
 PROMPT = "Once upon a time, in a small village by the sea, there lived an old fisherman who"
@@ -169,22 +169,14 @@ def measure(checkpoint: str, repetitions: int) -> dict[str, dict[str, list[float
     return samples
 
 
-def met(ratio: float, target: float, higher_is_better: bool) -> bool:
-    return ratio >= target if higher_is_better else ratio <= target
-
-
 def table(results: dict[str, dict[str, dict[str, list[float]]]], slider: dict, trained: str) -> str:
-    lines = ["| checkpoint | metric | explorer | transformers | ratio (explorer / transformers) | target | met? |",
-             "|---|---|---|---|---|---|---|"]
+    lines = table_head("checkpoint")
     for label, samples in results.items():
         for metric, (target, higher, unit) in TARGETS.items():
             if "random" in label:
                 target = SMALL_TARGETS.get(metric, target)
-            ours, theirs = (statistics.median(samples[name][metric]) for name in LIBRARIES)
-            cells = " | ".join(cell(samples[name][metric], unit) for name in LIBRARIES)
-            sign = ">=" if higher else "<="
-            lines.append(f"| {label} | {metric} | {cells} | {ours / theirs:.2f}x | {sign} {target}x"
-                         f" | {'yes' if met(ours / theirs, target, higher) else 'NO'} |")
+            by_library = {name: samples[name][metric] for name in LIBRARIES}
+            lines.append(ratio_row(label, metric, by_library, unit, target, higher_is_better=higher))
     low, high = slider["range"]
     lines.append(f"| {trained} (trained) | Generation panel slider move | {slider['value']:.1f} ms ({low:.1f}–"
                  f"{high:.1f}) | – | – | <= {SLIDER_TARGET_MS:.0f} ms"

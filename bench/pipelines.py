@@ -35,7 +35,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from common import LIBRARIES, cell, header, load_library, parse_or_work, run_child, timed
+from common import LIBRARIES, header, load_library, parse_or_work, ratio_row, run_child, table_head, timed
 
 SENTENCES, BATCH_SIZE, REPEATS, TOLERANCE, TARGET = 256, 32, 2, 1e-5, 1.2
 TAGS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG")
@@ -159,19 +159,13 @@ def measure(task: str, checkpoint: str, repetitions: int) -> dict[str, dict[str,
 
 
 def table(results: dict[str, dict[str, dict[str, list[float]]]]) -> str:
-    lines = ["| task (bert-base-sized, random weights) | metric | explorer | transformers"
-             " | ratio (explorer / transformers) | target | met? |", "|---|---|---|---|---|---|---|"]
+    lines = table_head("task (bert-base-sized, random weights)")
     for task, samples in results.items():
         label = task + "".join(f", {key}={value!r}" for key, value in TASKS_MEASURED[task].items())
         label += f", {SENTENCES} sentences, batch_size={BATCH_SIZE}"
-        for metric, unit in (("sentences/s", "sent/s"), ("pipeline()", "s")):
-            ours, theirs = (statistics.median(samples[name][metric]) for name in LIBRARIES)
-            cells = " | ".join(cell(samples[name][metric], unit) for name in LIBRARIES)
-            if metric == "sentences/s":
-                verdict = f">= {TARGET}x | {'yes' if ours / theirs >= TARGET else 'NO'}"
-            else:
-                verdict = "– | –"
-            lines.append(f"| {label} | {metric} | {cells} | {ours / theirs:.2f}x | {verdict} |")
+        for metric, unit, target in (("sentences/s", "sent/s", TARGET), ("pipeline()", "s", None)):
+            by_library = {name: samples[name][metric] for name in LIBRARIES}
+            lines.append(ratio_row(label, metric, by_library, unit, target, higher_is_better=True))
     return "\n".join(lines)
 
 

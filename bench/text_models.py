@@ -32,7 +32,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from common import LIBRARIES, cell, header, load_library, parse_or_work, run_child, timed
+from common import LIBRARIES, header, load_library, parse_or_work, ratio_row, run_child, table_head, timed
 
 # modules imported before timing from_pretrained alone: the library, its BERT modelling code, the loader
 MODEL_MODULES = {
@@ -161,14 +161,11 @@ def measure(checkpoint: str, repetitions: int) -> dict[str, dict[str, list[float
 
 
 def table(results: dict[str, dict[str, dict[str, list[float]]]]) -> str:
-    lines = ["| checkpoint | metric | explorer | transformers | ratio (explorer / transformers) | target | met? |",
-             "|---|---|---|---|---|---|---|"]
+    lines = table_head("checkpoint")
     for checkpoint, samples in results.items():
         for metric, target in TARGETS.items():
-            ours, theirs = (statistics.median(samples[name][metric]) for name in LIBRARIES)
-            cells = " | ".join(cell(samples[name][metric], UNITS[metric]) for name in LIBRARIES)
-            lines.append(f"| {checkpoint} | {metric} | {cells} | {ours / theirs:.2f}x | <= {target}x"
-                         f" | {'yes' if ours / theirs <= target else 'NO'} |")
+            by_library = {name: samples[name][metric] for name in LIBRARIES}
+            lines.append(ratio_row(checkpoint, metric, by_library, UNITS[metric], target))
     return "\n".join(lines)
 
 

@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import LIBRARIES, cell, header, load_library, parse_or_work, run_child, timed
+from common import LIBRARIES, header, load_library, parse_or_work, ratio_row, run_child, table_head, timed
 
 CACHE = Path(tempfile.gettempdir()) / "explorer-bench"
 RESULTS = Path(__file__).parent / "results" / "vision_audio.md"
@@ -229,15 +229,9 @@ def measure(measured: list[tuple], repetitions: int) -> dict[int, dict[str, list
 
 
 def table(measured: list[tuple], samples: dict[int, dict[str, list[float]]]) -> str:
-    lines = ["| case | metric | explorer | transformers | ratio (explorer / transformers) | target | met? |",
-             "|---|---|---|---|---|---|---|"]
+    lines = table_head("case")
     for i, (case, metric, unit, target, better, *_) in enumerate(measured):
-        ours, theirs = (statistics.median(samples[i][name]) for name in LIBRARIES)
-        ratio = ours / theirs
-        met = ratio >= target if better == "higher" else ratio <= target
-        cells = " | ".join(cell(samples[i][name], unit) for name in LIBRARIES)
-        lines.append(f"| {case} | {metric} | {cells} | {ratio:.2f}x | {'>=' if better == 'higher' else '<='} "
-                     f"{target}x | {'yes' if met else 'NO'} |")
+        lines.append(ratio_row(case, metric, samples[i], unit, target, higher_is_better=better == "higher"))
     return "\n".join(lines)
 
 
