@@ -23,13 +23,6 @@ CORPUS = [
     "A language model predicts the next token from the tokens before it.",
     "user assistant system: you are a helpful assistant. Hello! How are you today?",
 ]
-# ChatML, as Qwen2-Instruct ships it (a default system prompt, then <|im_start|>role ... <|im_end|>)
-CHATML_TEMPLATE = (
-    "{% for message in messages %}{% if loop.first and messages[0]['role'] != 'system' %}"
-    "{{ '<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n' }}{% endif %}"
-    "{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n' }}{% endfor %}"
-    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
-)
 TOKENIZER_CLASSES = {"gpt2": "GPT2Tokenizer", "llama": "PreTrainedTokenizerFast", "qwen2": "Qwen2Tokenizer"}
 
 

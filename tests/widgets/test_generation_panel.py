@@ -15,7 +15,8 @@ import transformers
 from explorer.widgets import ExplorerApp
 from explorer.widgets import generation
 from explorer.widgets.generation import PROMPT
-from tests.decoders import CHATML_TEMPLATE, POSITIONS, save_tiny_decoder
+from tests.decoders import POSITIONS, save_tiny_decoder
+from tests.tokenization.cases import CHATML_TEMPLATE
 
 ARCHS = ("gpt2", "llama", "qwen2")
 ROW = re.compile(r'class="explorer-candidate ([a-z ]+)" data-token-id="(\d+)" data-probability="([0-9.]+)" '
