@@ -66,7 +66,8 @@ def the_text(panel: OutputsPanel, session: Session) -> tuple[Any, dict[str, Any]
 
 
 def masked_text(panel: OutputsPanel, session: Session) -> tuple[Any, dict[str, Any]]:
-    return with_mask(panel.state.text, session.get("tokenizer").mask_token), {}
+    tokenizer = session.get("tokenizer")
+    return with_mask(kept_text(panel.state.text, tokenizer), tokenizer.mask_token), {}
 
 
 def question_and_context(panel: OutputsPanel, session: Session) -> tuple[Any, dict[str, Any]]:
@@ -138,6 +139,12 @@ def panel_task(model: Any) -> Task | None:
 
 def split_labels(text: str) -> list[str]:
     return [label.strip() for label in text.split(",") if label.strip()]
+
+
+def kept_text(text: str, tokenizer: Any) -> str:
+    """The text up to the end of the last token truncation keeps: a mask put at its end is not cut off."""
+    offsets = tokenizer(text, truncation=True, return_offsets_mapping=True)["offset_mapping"]
+    return text[:max((end for _, end in offsets), default=len(text))]
 
 
 def with_mask(text: str, mask_token: str) -> str:
@@ -232,11 +239,8 @@ class OutputsPanel(Panel):
         if self.show_part_error(session, "model"):
             return
         task = panel_task(session.get("model"))
-        missing = [part for part in task.preprocessors if session.get(part) is None] if task else []
-        if task is None or missing:
-            self.output.value, run = self.without_pipeline(session, self.why_no_pipeline(session, task, missing))
-        else:
-            self.output.value, run = self.with_pipeline(session, task)
+        why = self.why_no_pipeline(session, task)
+        self.output.value, run = self.without_pipeline(session, why) if why else self.with_pipeline(session, task)
         self.last_run = run
         attentions = getattr(run.outputs, "attentions", None)
         if attentions:
@@ -260,10 +264,17 @@ class OutputsPanel(Panel):
             view += render.hidden_states(hidden_state_rows(kept[0]), self.labels)
         return view, Run(kept[0], pipe.steps.items[0].chunks[0].tokens, pipe.steps)
 
-    def why_no_pipeline(self, session: Session, task: Task | None, missing: list[str]) -> str:
+    def why_no_pipeline(self, session: Session, task: Task | None) -> str:
+        """Why the task's pipeline cannot run on this checkpoint ("" when it can): no task, a missing part, or
+        parts that do not make the model's main input (a speech base model with a CTC vocabulary)."""
         if task is None:
             return f"{self.labels['no_pipeline']} ({session.parts['model'].auto})"
-        return f"{self.labels['missing_part']}: {task.name} -> {', '.join(missing)}"
+        missing = [part for part in task.preprocessors if session.get(part) is None]
+        if missing:
+            return f"{self.labels['missing_part']}: {task.name} -> {', '.join(missing)}"
+        made = {name for part in task.preprocessors for name in session.get(part).model_input_names}
+        main = session.get("model").main_input_name
+        return "" if main in made else f"{self.labels['other_input']}: {task.name} -> {', '.join(sorted(made))}; {main}"
 
     def without_pipeline(self, session: Session, why: str) -> tuple[str, Run]:
         """The model on the input prepared with the checkpoint's own preprocessing; its outputs summarised."""

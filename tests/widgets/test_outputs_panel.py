@@ -5,6 +5,7 @@ layer and head selectors (tests/widgets/test_outputs_steps.py compares every cat
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 
@@ -57,6 +58,17 @@ def test_fill_mask_predicts_for_the_masked_word(app, checkpoints):
     with torch.no_grad():
         logits = model(**encoding).logits[0, 10]
     assert next(iter(probabilities(html))) == tokenizer.decode([int(logits.argmax())])
+
+
+def test_fill_mask_masks_the_last_word_truncation_keeps(app, checkpoints):
+    app.load(str(checkpoints["mlm"]))
+    outputs = app.panels["outputs"]
+    app.panels["text"].text.value = " ".join(["hobbit"] * 600)  # 1,800 tokens
+    outputs.run_button.click()
+    item = outputs.last_run.steps.items[0]
+    limit = AutoTokenizer.from_pretrained(checkpoints["mlm"]).model_max_length
+    assert item.input.endswith(" [MASK]") and len(item.chunks[0].tokens) <= limit
+    assert len(probabilities(outputs.output.value)) == 5
 
 
 def test_an_image_classifier_labels_the_photo(app, checkpoints):
@@ -131,6 +143,17 @@ def test_a_ctc_checkpoint_without_its_tokenizer_says_what_the_pipeline_lacks(app
     html = app.panels["outputs"].output.value
     assert "automatic-speech-recognition -&gt; tokenizer" in html
     assert re.search(r"<td>logits</td><td>\[1, \d+, 32\]</td>", html)
+
+
+def test_a_speech_base_model_with_a_vocabulary_is_not_fed_text(app, checkpoints, tmp_path):
+    folder = shutil.copytree(checkpoints["wav2vec2"], tmp_path / "base")
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**config, "architectures": ["Wav2Vec2Model"]}))
+    app.load(str(folder))
+    assert app.state.session.get("tokenizer") is not None
+    html = app.panels["outputs"].output.value
+    assert "feature-extraction -&gt; attention_mask, input_ids; input_values" in html
+    assert "input: audio" in html and re.search(r"<td>last_hidden_state</td><td>\[1, \d+, 16\]</td>", html)
 
 
 def test_one_forward_serves_the_steps_and_the_attention_maps(app, checkpoints):

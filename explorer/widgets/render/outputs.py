@@ -49,6 +49,8 @@ def shape_of(value: Any) -> list[int]:
         if len(lengths) > 1:
             break
         shape.append(lengths.pop())
+        if not (level[0] and isinstance(level[0][0], (list, tuple))):
+            break  # the innermost lists: the numbers in them are not walked (a vocabulary's logits are millions)
         level = [inner for item in level for inner in item]
     return shape
 
