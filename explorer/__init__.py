@@ -30,7 +30,7 @@ _BASE_EXPORTS = {
     "LoadReport": "explorer.loading",
     **dict.fromkeys(("GenerationConfig", "GenerationMixin", "TextStreamer", "TextIteratorStreamer"),
                     "explorer.generation"),
-    "explore": "explorer.widgets",  # the notebook app; needs the lab extra (ipywidgets)
+    "explore": "explorer.widgets",  # the notebook app (ipywidgets, imported on first use)
     "pipeline": "explorer.pipelines",  # a function, as transformers.pipeline
     **tasks.pipeline_exports(),
 }

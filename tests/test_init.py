@@ -40,3 +40,14 @@ def test_import_is_light():
 def test_an_unknown_name_is_an_attribute_error():
     with pytest.raises(AttributeError, match="no attribute 'AutoModelForTimeTravel'"):
         explorer.AutoModelForTimeTravel
+
+
+def test_explore_without_ipywidgets_names_what_to_install():
+    # an environment that lacks ipywidgets (installed with --no-deps): find_spec finds nothing
+    code = ("import importlib.util, sys; real = importlib.util.find_spec; "
+            "importlib.util.find_spec = lambda name, *a: None if name == 'ipywidgets' else real(name, *a); "
+            "import explorer\n"
+            "try:\n    explorer.explore\nexcept ImportError as error:\n"
+            "    print(type(error).__name__, 'ipywidgets>=8' in str(error))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert done.stdout.split() == ["MissingDependencyError", "True"]
