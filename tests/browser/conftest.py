@@ -1,7 +1,7 @@
 """The real-browser suite: JupyterLab on 127.0.0.1, driven in headless Chromium by Playwright.
 
-Chromium is Debian's (`apt-get install -y chromium`, which `tools/setup-machine.sh` does): Playwright's own browsers cannot be
-downloaded here. Screenshots go to tests/browser/artifacts/ (gitignored) for a human to look at.
+Chromium is Debian's (`apt-get install -y chromium`, which `tools/setup-machine.sh` does): Playwright's own
+browsers cannot be downloaded here. Screenshots go to tests/browser/artifacts/ (gitignored) for a human to look at.
 """
 
 from __future__ import annotations
