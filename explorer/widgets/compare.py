@@ -137,8 +137,9 @@ class CompareApp(widgets.VBox):
         self.text.observe(self.refresh, "value")
         self.sample.on_click(self.use_sample)
         self.upload.observe(self.use_upload, "value")
+        self.image_row = widgets.HBox([self.sample, self.upload, self.source])
         super().__init__([widgets.HTML(STYLE + render.STYLE), widgets.HBox([side.box for side in self.sides]),
-                          self.text, widgets.HBox([self.sample, self.upload, self.source]), self.output])
+                          self.text, self.image_row, self.output])
         self.add_class("explorer-app")
         self.add_class("explorer-compare")
         for side, reference in zip(self.sides, (left, right)):
@@ -171,12 +172,18 @@ class CompareApp(widgets.VBox):
         if left is None or right is None:
             self.output.value = note(self.labels["compare_waiting"])
             return
+        self.show_inputs_for(left, right)
         text = self.text.value
         self.output.value = render.render_compare(
             self.names, (components(left), components(right)), (left.config.to_dict(), right.config.to_dict()),
             (token_side(left, text), token_side(right, text)),
             (image_side(left, self.image), image_side(right, self.image)),
             (model_side(left, text, self.image), model_side(right, text, self.image)), self.labels)
+
+    def show_inputs_for(self, *sessions: Session) -> None:
+        """The text box when a side has a tokenizer, the image row when a side has an image processor."""
+        for control, part in ((self.text, "tokenizer"), (self.image_row, "image_processor")):
+            control.layout.display = None if any(session.get(part) is not None for session in sessions) else "none"
 
     def show_error(self, error: BaseException) -> None:
         self.output.value = error_box(self.labels["panel_failed"], describe_error(error))

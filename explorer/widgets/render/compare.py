@@ -122,7 +122,7 @@ def class_table(left: Mapping[str, Component], right: Mapping[str, Component], n
     """One row per component (config, tokenizer, image processor, model, ...), headed by the Auto class the
     sides asked (both when they differ): the class each resolved to; a row whose two sides differ is marked."""
     parts = list(left) + [part for part in right if part not in left]
-    head = "".join(f"<th>{esc(name)}</th>" for name in (labels["auto_class"], *names))
+    head = "<tr>" + "".join(f"<th>{esc(name)}</th>" for name in (labels["auto_class"], *names)) + "</tr>"
     body = ""
     for part in parts:
         sides = (left.get(part), right.get(part))
@@ -200,7 +200,7 @@ def shapes_table(left: ModelSide | None, right: ModelSide | None, names: tuple[s
         keys = [name for side in sides if side is not None for name in getattr(side, group)]
         rows += [(f"{title} <code>{esc(name)}</code>", [shape(side, group, name) for side in sides])
                  for name in dict.fromkeys(keys)]
-    head = "".join(f"<th>{esc(name)}</th>" for name in ("", *names))
+    head = "<tr>" + "".join(f"<th>{esc(name)}</th>" for name in ("", *names)) + "</tr>"
     body = "".join(f"<tr><td>{title}</td>{cells(values)}</tr>" for title, values in rows)
     return f'<table class="explorer-table">{head}{body}</table>'
 
