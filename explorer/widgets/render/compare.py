@@ -18,10 +18,13 @@ ABSENT = object()  # a field one side does not have at all (unlike a field set t
 LONG_VALUE = 80  # characters of a value shown in a cell; the whole value is in its tooltip
 PICTURE = 160  # display width of each side's processed image: both fit one screen with their tables
 STYLE = """<style>
-.explorer-compare .explorer-compare-pair{display:grid;grid-template-columns:1fr 1fr;gap:16px;align-items:start}
-.explorer-compare .explorer-compare-overview{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:16px;align-items:start}
-.explorer-compare .explorer-compare-pair>div,.explorer-compare .explorer-compare-overview>div{min-width:0;overflow-x:auto}
+.explorer-compare .explorer-compare-pair,.explorer-compare .explorer-compare-overview{display:grid;
+ grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:16px;align-items:start}
+.explorer-compare .explorer-compare-pair>div,.explorer-compare .explorer-compare-overview>div{overflow-x:auto}
 .explorer-compare .explorer-compare-scroll{max-height:300px;overflow-y:auto}
+/* ipywidgets' HTML widget keeps each line 28 px high (one widget row): the tables need the room */
+.explorer-compare .widget-html-content{line-height:1.35}
+.explorer-compare h4{font-size:13px}
 .explorer-compare td.explorer-compare-differs{background:#fff4e5}
 .explorer-compare .explorer-compare-side{font-weight:bold;font-size:12px;margin:2px 0}
 </style>"""
