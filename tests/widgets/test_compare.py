@@ -279,3 +279,27 @@ def test_the_labels_follow_the_language(lang, checkpoints):
     assert table["compare_classes"] in app.output.value and table["compare_config"] in app.output.value
     assert app.sides[0].checkpoint.description == table["compare_left"]
     assert LABELS["compare_classes"] not in app.output.value
+
+
+def test_each_model_runs_on_the_inputs_it_takes(checkpoints):
+    """A speech model gets the sample clip's input_values (not the text its tokenizer could encode); a text
+    classifier beside it gets the text."""
+    import soundfile
+
+    from explorer.samples import CLIP
+
+    app = CompareApp(str(checkpoints["wav2vec2"]), str(checkpoints["sentiment"]))
+    rows = shape_rows(app.output.value)
+    extractor = explorer.AutoFeatureExtractor.from_pretrained(checkpoints["wav2vec2"])
+    waveform, rate = soundfile.read(CLIP, dtype="float32")
+    assert rate == extractor.sampling_rate
+    speech = extractor(waveform, sampling_rate=rate, return_tensors="pt")
+    text = explorer.AutoTokenizer.from_pretrained(checkpoints["sentiment"])(SENTENCE, return_tensors="pt")
+    with torch.no_grad():
+        speech_logits = explorer.AutoModelForCTC.from_pretrained(checkpoints["wav2vec2"])(**speech).logits
+        text_logits = explorer.AutoModelForSequenceClassification.from_pretrained(checkpoints["sentiment"])(
+            **text).logits
+    assert rows[f"{LABELS['input']} input_values"] == (str(list(speech["input_values"].shape)),
+                                                       LABELS["compare_absent"])
+    assert rows[f"{LABELS['input']} input_ids"] == (LABELS["compare_absent"], str(list(text["input_ids"].shape)))
+    assert rows[f"{LABELS['output']} logits"] == (str(list(speech_logits.shape)), str(list(text_logits.shape)))
