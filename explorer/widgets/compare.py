@@ -6,6 +6,7 @@ and the shapes and parameter counts."""
 from __future__ import annotations
 
 import inspect
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import ipywidgets as widgets
@@ -15,7 +16,6 @@ from .app import catalog_ids
 from .audio import read_clip
 from .base import guarded
 from .i18n import labels_for
-from .outputs import hidden_state_rows
 from .render import compare as render
 from .render.html import STYLE, busy_indicator, error_box, note
 from .session import Session, describe_error, load_session, return_freed_memory
@@ -75,8 +75,28 @@ def model_side(session: Session, text: str, image: tuple[str, bytes]) -> render.
     if inputs:
         with torch.no_grad():
             outputs = model(**inputs)
-        side.outputs = {name: shape for name, shape, _, _ in hidden_state_rows(outputs)}
+        side.outputs = output_shapes(outputs)
     return side
+
+
+def output_shapes(outputs: Mapping[str, Any]) -> dict[str, list[int]]:
+    """The shape of every tensor a model returned; a tuple's tensors (hidden_states, attentions) as name[index]."""
+    shapes = {}
+    for name, value in outputs.items():
+        if isinstance(value, tuple):
+            shapes |= {f"{name}[{index}]": list(item.shape) for index, item in enumerate(value)
+                       if hasattr(item, "shape")}
+        elif hasattr(value, "shape"):
+            shapes[name] = list(value.shape)
+    return shapes
+
+
+def on_its_side(compute: Callable[..., Any], *args: Any) -> Any:
+    """``compute(*args)`` for one side, or the message of its failure: the other side is still shown."""
+    try:
+        return compute(*args)
+    except Exception as error:  # noqa: BLE001 - shown in that side's column
+        return describe_error(error)
 
 
 class CompareSide:
@@ -176,9 +196,9 @@ class CompareApp(widgets.VBox):
         text = self.text.value
         self.output.value = render.render_compare(
             self.names, (components(left), components(right)), (left.config.to_dict(), right.config.to_dict()),
-            (token_side(left, text), token_side(right, text)),
-            (image_side(left, self.image), image_side(right, self.image)),
-            (model_side(left, text, self.image), model_side(right, text, self.image)), self.labels)
+            tuple(on_its_side(token_side, session, text) for session in (left, right)),
+            tuple(on_its_side(image_side, session, self.image) for session in (left, right)),
+            tuple(on_its_side(model_side, session, text, self.image) for session in (left, right)), self.labels)
 
     def show_inputs_for(self, *sessions: Session) -> None:
         """The text box when a side has a tokenizer, the image row when a side has an image processor."""

@@ -155,6 +155,7 @@ EN = {
     "compare_same_settings": "The two processors have the same settings.",
     "compare_shapes": "Models: parameters and shapes on the same input",
     "compare_model_class": "model class",
+    "compare_failed": "This side could not be computed",
 }
 
 KO = {
@@ -306,6 +307,7 @@ KO = {
     "compare_same_settings": "두 프로세서의 설정이 같습니다.",
     "compare_shapes": "모델: 같은 입력에서의 파라미터 수와 형태",
     "compare_model_class": "모델 클래스",
+    "compare_failed": "이쪽은 계산할 수 없습니다",
 }
 
 ZH = {
@@ -457,6 +459,7 @@ ZH = {
     "compare_same_settings": "两个处理器的设置相同。",
     "compare_shapes": "模型：同一输入上的参数量和形状",
     "compare_model_class": "模型类",
+    "compare_failed": "无法计算这一侧",
 }
 
 TABLES = {"en": EN, "ko": KO, "zh": ZH}

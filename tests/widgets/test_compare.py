@@ -113,6 +113,18 @@ def test_the_shapes_table_lists_every_input_and_output_of_either_side():
     assert ["explorer-compare-differs" in row for row in rows] == [True, True, False, True, False]
 
 
+def test_what_failed_on_one_side_is_shown_in_its_column_and_the_other_side_still_is():
+    right = render.TokenSide("RightTokenizer", token_row(["hi"], [1], [False]))
+    view = render.token_pair("TokenizerInputError: boxes needed", right, NAMES, LABELS)
+    left_column, right_column = side_columns(view)
+    assert LABELS["compare_failed"] in left_column and "boxes needed" in left_column
+    assert right_column.count('class="explorer-token-chip') == 1 and LABELS["compare_same_ids"] not in view
+    pictures = render.image_pair(image_side({}), "MissingDependencyError: pytesseract", NAMES, LABELS)
+    assert "pytesseract" in side_columns(pictures)[1] and LABELS["compare_settings_differ"] not in pictures
+    table = render.shapes_table(render.ModelSide("BertModel", 5), "RuntimeError: no input", NAMES, LABELS)
+    assert f"{NAMES[1]}: RuntimeError: no input" in table.split("</table>")[1]
+
+
 def test_the_text_and_image_sections_appear_only_for_a_side_that_has_them():
     sides = ({"config": ("AutoConfig", "BertConfig", "loaded")},) * 2
     view = render.render_compare(NAMES, sides, ({}, {}), (None, None), (None, None), (None, None), LABELS)
@@ -270,6 +282,19 @@ def test_a_side_that_fails_shows_its_message_and_a_reload_releases_its_model(che
     app.sides[0].checkpoint.value = str(checkpoints["vit"])  # Enter in the left box
     assert first() is None  # one model per side: the replaced one is gone
     assert "<b>ViTForImageClassification</b>" in app.output.value and "<b>BertForMaskedLM</b>" in app.output.value
+
+
+def test_a_side_whose_tokenizer_needs_word_boxes_shows_why_beside_the_other_side():
+    """LayoutLMv2's tokenizer wants a box per word: it fails on its side only (its image processor's OCR, which
+    needs pytesseract, fails or works on its own side too)."""
+    app = compare("microsoft/layoutlmv2-base-uncased", "explorer-catalog/roberta-tiny")
+    tokens = side_columns(section_of(app.output.value, LABELS["compare_tokens"]))
+    assert "explorer-error" in tokens[0] and "TokenizerInputError" in tokens[0]
+    assert "explorer-error" not in tokens[1] and "explorer-token-chip" in tokens[1]
+    images = side_columns(section_of(app.output.value, LABELS["compare_images"]))
+    assert ("explorer-error" in images[0]) != ("explorer-pixel-image" in images[0])
+    assert LABELS["compare_no_image_processor"] in images[1]
+    assert LABELS["compare_config"] in app.output.value
 
 
 @pytest.mark.parametrize("lang", ["ko", "zh"])

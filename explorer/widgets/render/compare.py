@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from .html import esc, img, note, section, table
+from .html import error_box, esc, img, note, section, table
 from .images import denormalise
 from .tokens import TokenRow, chips
 
@@ -30,6 +30,8 @@ STYLE = """<style>
 </style>"""
 
 Component = tuple[str, str, str]  # (Auto class, what it resolved to or why not, status)
+# A side's token, image or model data is None when it has no such component, or a str: the message of what failed
+# on that side (a tokenizer that needs word boxes, a model that cannot run on the shared input)
 
 
 @dataclass
@@ -103,7 +105,7 @@ def component_text(component: Component | None, with_auto: bool, labels: Mapping
     """The class a component resolved to, or its status with the reason in the tooltip; prefixed with the Auto
     class asked when the two sides asked different ones."""
     if component is None:
-        return f"<i>{esc(labels['compare_absent'])}</i>"
+        return value_cell(ABSENT, labels)
     auto, result, status = component
     prefix = f"<code>{esc(auto)}</code> &rarr; " if with_auto else ""
     if status == "loaded":
@@ -143,26 +145,34 @@ def pair(left: str, right: str, names: tuple[str, str]) -> str:
     return f'<div class="explorer-compare-pair">{columns}</div>'
 
 
-def token_side(side: TokenSide | None, labels: Mapping[str, str]) -> str:
+def failure(message: str, labels: Mapping[str, str]) -> str:
+    return error_box(labels["compare_failed"], message)
+
+
+def token_side(side: TokenSide | str | None, labels: Mapping[str, str]) -> str:
     if side is None:
         return note(labels["compare_no_tokenizer"])
+    if isinstance(side, str):
+        return failure(side, labels)
     return (note(side.tokenizer_class) + chips(side.row, labels)
             + note(f"{len(side.row.tokens)} {labels['tokens_count']} · {sum(side.row.special)} "
                    f"{labels['special_tokens']}"))
 
 
-def token_pair(left: TokenSide | None, right: TokenSide | None, names: tuple[str, str],
+def token_pair(left: TokenSide | str | None, right: TokenSide | str | None, names: tuple[str, str],
                labels: Mapping[str, str]) -> str:
     """Both tokenizations of the same text, chips side by side with their counts, and whether the ids agree."""
     verdict = ""
-    if left is not None and right is not None:
+    if isinstance(left, TokenSide) and isinstance(right, TokenSide):
         verdict = note(labels["compare_same_ids"] if left.row.ids == right.row.ids else labels["compare_other_ids"])
     return pair(token_side(left, labels), token_side(right, labels), names) + verdict
 
 
-def image_side(side: ImageSide | None, labels: Mapping[str, str]) -> str:
+def image_side(side: ImageSide | str | None, labels: Mapping[str, str]) -> str:
     if side is None:
         return note(labels["compare_no_image_processor"])
+    if isinstance(side, str):
+        return failure(side, labels)
     picture = denormalise(side.pixel_values, side.settings)
     facts = table([("pixel_values.shape", side.shape), ("dtype", side.dtype)])
     return (note(side.processor_class) + '<div style="display:flex;gap:12px;align-items:flex-start">'
@@ -171,12 +181,12 @@ def image_side(side: ImageSide | None, labels: Mapping[str, str]) -> str:
             f"{facts}</div>")
 
 
-def image_pair(left: ImageSide | None, right: ImageSide | None, names: tuple[str, str],
+def image_pair(left: ImageSide | str | None, right: ImageSide | str | None, names: tuple[str, str],
                labels: Mapping[str, str]) -> str:
     """Both preprocessings of the same image: pixel_values de-normalised, their shapes, and the processor
     settings that differ."""
     settings = ""
-    if left is not None and right is not None:
+    if isinstance(left, ImageSide) and isinstance(right, ImageSide):
         rows = differing_fields(left.settings, right.settings)
         settings = section(labels["compare_settings_differ"],
                            diff_table(rows, names, labels["setting"], labels) if rows
@@ -184,34 +194,38 @@ def image_pair(left: ImageSide | None, right: ImageSide | None, names: tuple[str
     return pair(image_side(left, labels), image_side(right, labels), names) + settings
 
 
-def shapes_table(left: ModelSide | None, right: ModelSide | None, names: tuple[str, str],
+def shapes_table(left: ModelSide | str | None, right: ModelSide | str | None, names: tuple[str, str],
                  labels: Mapping[str, str]) -> str:
     """Model class, parameter count, and every input's and output's shape on each side (rows that differ
-    marked)."""
-    sides = (left, right)
+    marked); below it, what failed on a side."""
+    failures = "".join(failure(f"{name}: {side}", labels) for name, side in zip(names, (left, right))
+                       if isinstance(side, str))
+    sides = tuple(side if isinstance(side, ModelSide) else None for side in (left, right))
 
     def cells(values: Sequence[str]) -> str:
         return "".join(differs_cell(value, values[0] != values[1]) for value in values)
 
     def shape(side: ModelSide | None, group: str, name: str) -> str:
         shapes = getattr(side, group) if side is not None else {}
-        return esc(list(shapes[name])) if name in shapes else f"<i>{esc(labels['compare_absent'])}</i>"
+        return value_cell(shapes[name] if name in shapes else ABSENT, labels)
 
-    rows = [(labels["compare_model_class"], [esc(side.model_class) if side else "" for side in sides]),
-            (labels["parameters"], [f"{side.parameters:,}" if side else "" for side in sides])]
+    rows = [(labels["compare_model_class"], [value_cell(side.model_class if side else ABSENT, labels)
+                                             for side in sides]),
+            (labels["parameters"], [value_cell(f"{side.parameters:,}" if side else ABSENT, labels) for side in sides])]
     for group, title in (("inputs", labels["input"]), ("outputs", labels["output"])):
         keys = [name for side in sides if side is not None for name in getattr(side, group)]
         rows += [(f"{title} <code>{esc(name)}</code>", [shape(side, group, name) for side in sides])
                  for name in dict.fromkeys(keys)]
     head = "<tr>" + "".join(f"<th>{esc(name)}</th>" for name in ("", *names)) + "</tr>"
     body = "".join(f"<tr><td>{title}</td>{cells(values)}</tr>" for title, values in rows)
-    return f'<table class="explorer-table">{head}{body}</table>'
+    return f'<table class="explorer-table">{head}{body}</table>{failures}'
 
 
 def render_compare(names: tuple[str, str], components: tuple[Mapping[str, Component], Mapping[str, Component]],
                    configs: tuple[Mapping[str, Any], Mapping[str, Any]],
-                   tokens: tuple[TokenSide | None, TokenSide | None], images: tuple[ImageSide | None, ImageSide | None],
-                   models: tuple[ModelSide | None, ModelSide | None], labels: Mapping[str, str]) -> str:
+                   tokens: tuple[TokenSide | str | None, TokenSide | str | None],
+                   images: tuple[ImageSide | str | None, ImageSide | str | None],
+                   models: tuple[ModelSide | str | None, ModelSide | str | None], labels: Mapping[str, str]) -> str:
     """The whole comparison, for one screen: the classes and the models beside the config diff (which scrolls
     in its own box), then the text and image sections when a side has a tokenizer or an image processor."""
     summary = (section(labels["compare_classes"], class_table(*components, names, labels))
