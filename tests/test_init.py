@@ -10,7 +10,7 @@ import pytest
 import explorer
 
 
-@pytest.mark.parametrize("name", sorted(set(explorer.__all__) - {"explore", "pipeline"}))
+@pytest.mark.parametrize("name", sorted(set(explorer.__all__) - {"explore", "compare", "pipeline"}))
 def test_every_public_name_resolves_to_a_class(name):
     value = getattr(explorer, name)
     assert isinstance(value, type)
@@ -22,6 +22,12 @@ def test_explore_is_the_app_function():
     from explorer.widgets.app import explore
 
     assert explorer.explore is explore
+
+
+def test_compare_is_the_compare_mode_function():
+    from explorer.widgets.compare import compare
+
+    assert explorer.compare is compare
 
 
 def test_pipeline_is_the_pipelines_function():
