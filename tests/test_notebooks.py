@@ -17,6 +17,7 @@ from tools.notebooks import translate
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 SERIES = ["", *translate.LANGUAGES]  # "": the English series in notebooks/; then notebooks/ko/, notebooks/zh/
+SERIES_IDS = ["en", *translate.LANGUAGES]
 CELL_TIMEOUT_SECONDS = 180
 HOBBIT_IDS = "[101, 1999, 1037, 4920, 1999, 1996, 2598, 2045, 2973, 1037, 7570, 10322, 4183, 1012, 102]"
 # What each notebook must print: the tutorial's figures (/work/shared/spec/tutorial.md) where they are exact.
@@ -113,12 +114,12 @@ def notebooks_of(series: str) -> list[str]:
     return [str(Path(series, name)) for name in sorted(FIGURES)]
 
 
-@pytest.mark.parametrize("series", SERIES)
+@pytest.mark.parametrize("series", SERIES, ids=SERIES_IDS)
 def test_every_notebook_is_tested(series):
     assert sorted(path.name for path in (NOTEBOOKS / series).glob("*.ipynb")) == sorted(FIGURES)
 
 
-@pytest.mark.parametrize("series", SERIES)
+@pytest.mark.parametrize("series", SERIES, ids=SERIES_IDS)
 def test_notebooks_are_stored_without_outputs(series):
     """Outputs would carry one machine's paths and timings; every reader runs the notebooks themselves."""
     for path in (NOTEBOOKS / series).glob("*.ipynb"):
