@@ -13,6 +13,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from explorer.widgets.i18n import labels_for
 from tools.notebooks import translate
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
@@ -217,6 +218,13 @@ def printed_text(notebook: nbformat.NotebookNode) -> str:
     return "".join(parts)
 
 
+def widget_descriptions(notebook: nbformat.NotebookNode) -> set[str]:
+    """The labels (``description``) of the widgets an executed notebook displayed, from the widget state nbclient
+    stores in its metadata (the text/plain of a widget is cut short)."""
+    state = notebook.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    return {model["state"].get("description") for model in state.values()}
+
+
 @pytest.mark.parametrize("notebook", [path for series in SERIES for path in notebooks_of(series)])
 def test_notebook_runs_offline_and_prints_the_tutorials_figures(notebook, tmp_path, monkeypatch):
     """The translated notebooks run too: their code is the English one's, so they print the same figures."""
@@ -231,3 +239,5 @@ def test_notebook_runs_offline_and_prints_the_tutorials_figures(notebook, tmp_pa
     text = printed_text(executed)
     missing = [figure for figure in FIGURES[path.name] if figure not in text]
     assert not missing, f"{notebook} did not print {missing}; it printed:\n{text}"
+    if "ExplorerApp(" in FIGURES[path.name]:  # the app speaks the series' language: explore(..., lang=) took effect
+        assert labels_for(Path(notebook).parent.name or "en")["checkpoint"] in widget_descriptions(executed)
