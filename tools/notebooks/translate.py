@@ -133,7 +133,8 @@ def side_by_side(english: dict[str, nbformat.NotebookNode], translated: dict[str
         f"Made by `{COMMAND}` from `notebooks/*.ipynb` and `tools/notebooks/ko.json`, `zh.json`: do not edit. "
         "The code cells are the same in `notebooks/`, `notebooks/ko/` and `notebooks/zh/` (only `explore(...)` gets "
         '`lang="ko"` or `lang="zh"`), so this page shows the prose, cell by cell, in the three languages. The '
-        "translations use the terms of the tutorial's Korean and Chinese write-ups:",
+        "translations use the Korean and Chinese terms of the write-ups the tutorial comes from (the project's "
+        "glossary, `tools/notebooks/terms.json`; a test checks each cell uses them where its English does):",
         "",
         "| English | 한국어 | 中文 |",
         "|---|---|---|",
