@@ -108,13 +108,15 @@ class PickleFile:
 
 
 WeightsFile = SafetensorsFile | PickleFile
+# The weight files explorer reads, in its order of preference: (shard index, single file, reader) per format
+WEIGHT_FORMATS = ((SAFE_INDEX, SAFE_WEIGHTS, SafetensorsFile), (BIN_INDEX, BIN_WEIGHTS, PickleFile))
 
 
 def open_weights(checkpoint: Checkpoint, stage: str) -> list[WeightsFile]:
     """The checkpoint's weight files, safetensors first, the choice recorded in the trace; [] when it has
     none (see :func:`no_weights_error`). Each file is opened once per checkpoint: a second model loaded from
     the same open checkpoint (the app's backbone after its model) maps the same memory."""
-    for index, single, reader in ((SAFE_INDEX, SAFE_WEIGHTS, SafetensorsFile), (BIN_INDEX, BIN_WEIGHTS, PickleFile)):
+    for index, single, reader in WEIGHT_FORMATS:
         if checkpoint.has(single):
             checkpoint.trace.decide(stage, checkpoint.name_of(single), "", None, "weights read from this file")
             return [open_once(checkpoint, reader, single, single)]
