@@ -138,6 +138,9 @@ def no_weights_error(checkpoint: Checkpoint) -> errors.EntryNotFoundError:
     weights it has, if any."""
     others = [name for name in OTHER_FRAMEWORKS if checkpoint.has(name)]
     hint = f" It has {', '.join(others)}: only PyTorch weights are supported." if others else ""
+    if checkpoint.folder is None and checkpoint.offline:  # e.g. a download cut after config.json
+        hint += (" Offline, only the Hugging Face cache was looked in: the weights may be on the Hub but not in the "
+                 f"cache (fetch them once online: python -m explorer prefetch {checkpoint.reference}).")
     return errors.EntryNotFoundError(
         f"{checkpoint.describe()} has no weights: none of {SAFE_WEIGHTS}, {SAFE_INDEX}, {BIN_WEIGHTS}, "
         f"{BIN_INDEX}.{hint} For a model with random weights, use from_config(config)."
