@@ -40,6 +40,7 @@ READ_FILES = (CONFIG_NAME, GENERATION_CONFIG_NAME, TOKENIZER_FILE, TOKENIZER_CON
               ADDED_TOKENS_FILE, WORDPIECE_VOCAB, BPE_VOCAB, BPE_MERGES, SENTENCEPIECE_MODEL, CHAT_TEMPLATE_FILE,
               PREPROCESSOR_CONFIG, PROCESSOR_CONFIG, RANDOM_WEIGHTS_FILE)
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+PARTIAL_FOLDER = ".explorer-partial"  # in the cache: what a cut download received, kept for the next run
 CACHE_PARTS = ("blobs", "snapshots", "refs")  # what an archive holds of a repository, in the order it is moved in
 
 
@@ -79,7 +80,7 @@ class Plan:
 class Outcome:
     repo_id: str
     file: HubFile
-    status: str  # "downloaded", "cached" or "failed"
+    status: str  # "downloaded", "resumed", "cached" or "failed"
     detail: str = ""
 
 
@@ -248,17 +249,53 @@ def _fetch_one(plan: Plan, file: HubFile, cache_dir: str | os.PathLike | None, t
     if path is not None and _sound(path, file):
         return Outcome(plan.repo_id, file, "cached")
     try:
+        status = _download_blob(plan, file, cache_root(cache_dir), token)
+        # the blob is in place: huggingface_hub only links it into the snapshot and writes the ref
         path = Path(hf_hub_download(plan.repo_id, file.name, revision=plan.revision, cache_dir=cache_dir,
                                     token=token, library_name="explorer"))
         if path.parent.name != plan.commit:
             raise errors.HubConnectionError(f"{plan.revision!r} moved to another commit while fetching: run again")
         if not _sound(path, file):
-            raise errors.HubConnectionError(f"arrived damaged (its {file.algorithm} is not the Hub's); removed")
+            raise errors.HubConnectionError(f"is not the Hub's file (its {file.algorithm} differs); removed")
     except errors.ExplorerError as exc:
         return Outcome(plan.repo_id, file, "failed", str(exc))
     except (OSError, ValueError, *transport_errors()) as exc:
         return Outcome(plan.repo_id, file, "failed", what_went_wrong(exc))
-    return Outcome(plan.repo_id, file, "downloaded")
+    return Outcome(plan.repo_id, file, status)
+
+
+def _download_blob(plan: Plan, file: HubFile, root: Path, token: str | bool | None) -> str:
+    """Download the file into its blob (named by its hash, as huggingface_hub names it), resuming what an earlier
+    run left in ``.explorer-partial/`` (huggingface_hub deletes its partial file when a download fails, so a run
+    cut for good would start again from zero); "downloaded", "resumed", or "cached" when another process
+    finished it meanwhile. Done under huggingface_hub's own lock for the blob: a kernel downloading the same
+    file at the same moment waits, and finds it."""
+    from urllib.parse import urlsplit
+
+    from huggingface_hub import constants, get_hf_file_metadata, hf_hub_url
+    from huggingface_hub.file_download import http_get
+    from huggingface_hub.utils import WeakFileLock, build_hf_headers
+
+    blob = root / plan.folder_name / "blobs" / file.expected_hash
+    partial = root / PARTIAL_FOLDER / f"{file.expected_hash}.partial"
+    lock = root / ".locks" / plan.folder_name / f"{file.expected_hash}.lock"  # huggingface_hub's path for it
+    for folder in (blob.parent, partial.parent, lock.parent):
+        folder.mkdir(parents=True, exist_ok=True)
+    with WeakFileLock(lock):
+        if blob.exists():
+            return "cached"
+        url = hf_hub_url(plan.repo_id, file.name, revision=plan.commit)
+        location = get_hf_file_metadata(url, token=token, timeout=constants.HF_HUB_ETAG_TIMEOUT).location
+        same_host = urlsplit(location).netloc == urlsplit(url).netloc  # no token for a CDN, as huggingface_hub
+        resume = partial.stat().st_size if partial.exists() and partial.stat().st_size <= file.size else 0
+        with partial.open("ab" if resume else "wb") as out:
+            http_get(location, out, resume_size=resume, expected_size=file.size, displayed_filename=file.name,
+                     headers=build_hf_headers(token=token if same_host else False, library_name="explorer"))
+        if content_hash(partial, file.algorithm) != file.expected_hash:
+            partial.unlink()
+            raise errors.HubConnectionError(f"arrived damaged (its {file.algorithm} is not the Hub's); removed")
+        os.replace(partial, blob)
+    return "resumed" if resume else "downloaded"
 
 
 def _sound(path: Path, file: HubFile) -> bool:
@@ -374,8 +411,8 @@ def run_prefetch(ids: list[str], notebooks: bool, revision: str | None, cache_di
     outcomes = [outcome for each in plans for outcome in fetch(each, cache_dir)]
     print_summary(outcomes, out)
     if any(outcome.status == "failed" for outcome in outcomes):
-        print("Some files failed: run the same command again; the files already fetched are kept and checked.",
-              file=out)
+        print("Some files failed: run the same command again; the files already fetched are kept and checked, and "
+              "a cut download resumes where it stopped.", file=out)
         return 1
     if pack_to:
         print(f"Packed {len(plans)} checkpoints into {pack_to} ({format_size(pack(plans, pack_to, cache_dir))}).",
@@ -402,7 +439,8 @@ def print_summary(outcomes: list[Outcome], out: TextIO) -> None:
              f"{o.file.algorithm} ok" if o.status != "failed" else o.detail) for o in outcomes]
     print("\nSummary:", file=out)
     _table(("repository", "file", "size", "status", "check"), rows, out)
-    counts = {status: sum(o.status == status for o in outcomes) for status in ("downloaded", "cached", "failed")}
+    counts = {status: sum(o.status == status for o in outcomes)
+              for status in ("downloaded", "resumed", "cached", "failed")}
     print(", ".join(f"{count} {status}" for status, count in counts.items()), file=out)
 
 

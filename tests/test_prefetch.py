@@ -89,7 +89,7 @@ def test_only_the_files_explorer_reads_are_fetched_and_the_checkpoint_then_loads
     assert f"Total {explorer_hub_size(sum((tiny / n).stat().st_size for n in expected))} in 6 files" in listing
     assert re.search(r"model\.safetensors\s+\S+ \S+\s+downloaded\s+sha256 ok", summary)
     assert re.search(r"vocab\.txt\s+\S+ \S+\s+downloaded\s+git-sha1 ok", summary)
-    assert "6 downloaded, 0 cached, 0 failed" in summary
+    assert "6 downloaded, 0 resumed, 0 cached, 0 failed" in summary
     assert_cache_sound(served.cache)
     served.stop()
     assert_loads_offline(served.cache, tiny, monkeypatch)
@@ -178,9 +178,11 @@ def test_downloads_show_progress_bars(served, capsys, monkeypatch):
 def test_a_file_that_differs_from_the_hubs_hash_is_failed_and_removed(served):
     fetched = plan(REPO, cache_dir=served.cache)
     repo = served.repos[REPO]
-    repo.commits[fetched.commit]["vocab.txt"] = b"[PAD]\n[UNK]\n"  # the listing said otherwise: a lying proxy
+    served_vocab = repo.commits[fetched.commit]["vocab.txt"]  # the same size, other bytes: a lying proxy
+    repo.commits[fetched.commit]["vocab.txt"] = served_vocab.replace(b"[PAD]", b"[BAD]")
     outcomes = {o.file.name: o for o in fetch(fetched, served.cache)}
     assert outcomes["vocab.txt"].status == "failed" and "arrived damaged" in outcomes["vocab.txt"].detail
+    assert not list((served.cache / ".explorer-partial").iterdir())
     assert outcomes["config.json"].status == "downloaded"
     assert "vocab.txt" not in snapshot_names(served.cache)
     assert_cache_sound(served.cache)
@@ -199,17 +201,26 @@ def test_a_connection_cut_is_resumed_where_it_stopped(served, tiny, monkeypatch)
     assert_cache_sound(served.cache)
 
 
-def test_a_run_cut_for_good_is_completed_by_the_next_which_fetches_only_the_rest(served, tiny, capsys, monkeypatch):
+def test_a_run_cut_for_good_is_resumed_by_the_next_which_fetches_only_the_rest(served, tiny, capsys, monkeypatch):
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "DOWNLOAD_CHUNK_SIZE", 250)  # see the test above
+    served.fault(path="/lfs/", method="GET", cut_after=20000, times=1)  # 20000 bytes arrive, then nothing more
     served.fault(path="/lfs/", method="GET", cut_after=0)
     assert prefetch(served, REPO) == 1
     out = capsys.readouterr().out
     assert re.search(r"model\.safetensors.*failed", out) and "run the same command again" in out
+    assert "model.safetensors" not in snapshot_names(served.cache)
     assert_cache_sound(served.cache)
     served.clear_faults()
+    served.ranges.clear()
     assert prefetch(served, REPO) == 0
     out = capsys.readouterr().out
-    assert "1 downloaded, 5 cached, 0 failed" in out
+    assert re.search(r"model\.safetensors\s+\S+ \S+\s+resumed\s+sha256 ok", out)
+    assert "0 downloaded, 1 resumed, 5 cached, 0 failed" in out
+    assert [r for _, r in served.ranges] == ["bytes=20000-"]
     assert served.downloads("config.json") == 1 and served.downloads("vocab.txt") == 1
+    assert not list((served.cache / ".explorer-partial").iterdir())
     served.stop()
     assert_loads_offline(served.cache, tiny, monkeypatch)
 
