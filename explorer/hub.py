@@ -1,9 +1,9 @@
 """A resolved checkpoint (a local folder, or a Hub repository through the Hugging Face cache) -> its files.
 
-This is the only module that touches the network, and only through huggingface_hub, so explorer shares
-transformers' cache (``HF_HOME``, ``HF_HUB_CACHE``) and its offline rules (``HF_HUB_OFFLINE``,
-``local_files_only``). A :class:`Checkpoint` resolves each file once and reads it once: its paths, bytes and
-parsed JSON are kept for every Auto class of the same load, and every file is recorded in its
+With ``prefetch.py`` (the workshop command), the only module that touches the network, and only through
+huggingface_hub, so explorer shares transformers' cache (``HF_HOME``, ``HF_HUB_CACHE``) and its offline rules
+(``HF_HUB_OFFLINE``, ``local_files_only``). A :class:`Checkpoint` resolves each file once and reads it once: its
+paths, bytes and parsed JSON are kept for every Auto class of the same load, and every file is recorded in its
 :class:`ResolutionTrace`. Which checkpoint a reference names is decided in ``resolution.py``.
 """
 

@@ -131,8 +131,9 @@ def references_in(cells: Iterable[str]) -> Iterator[str]:
     for call in (node for tree in trees for node in ast.walk(tree) if isinstance(node, ast.Call)):
         callee = getattr(call.func, "attr", None) or getattr(call.func, "id", None)
         keywords = {keyword.arg: keyword.value for keyword in call.keywords}
-        if callee == "from_pretrained" and (found := value(_argument(call, 0, keywords, "pretrained_model_name_or_path"))):
-            yield found
+        named = value(_argument(call, 0, keywords, "pretrained_model_name_or_path"))
+        if callee == "from_pretrained" and named:
+            yield named
         elif callee == "explore":
             yield value(_argument(call, 0, keywords, "reference")) or default_reference()
         elif callee == "pipeline":

@@ -7,8 +7,8 @@ for the CDN, the redirect carrying ``X-Linked-Etag`` / ``X-Linked-Size``; errors
 ``X-Error-Code``. ``/api/models/{repo}[/revision/{rev}]`` and ``/api/models/{repo}/tree/{rev}`` list a commit.
 
 Faults are switched on per test with :meth:`HubServer.fault`: a status code (with an ``X-Error-Code``), a delay
-before answering, a body cut after N bytes or stalled after N bytes, a lying ``Content-Length``; :meth:`HubServer.stop` takes the server
-away. ``HubServer.requests`` records every request, so a test can tell a download from a cache hit, and
+before answering, a body cut or stalled after N bytes, a lying ``Content-Length``; :meth:`HubServer.stop` takes the
+server away. ``HubServer.requests`` records every request, so a test can tell a download from a cache hit, and
 ``HubServer.ranges`` the ``Range`` asked by each resumed download.
 """
 

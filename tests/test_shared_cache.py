@@ -51,7 +51,8 @@ except Exception as exc:
     error = type(exc).__name__
 print(json.dumps({{"labels": sorted(config.id2label.values()), "label": result[0]["label"], "error": error,
                   "app": app.state.status, "missing_app": missing.state.status,
-                  "missing_message": missing.message.value, "sources": sorted({{r.source for r in model.resolution_trace.files}})}}))
+                  "missing_message": missing.message.value,
+                  "sources": sorted({{r.source for r in model.resolution_trace.files}})}}))
 """
 
 
