@@ -14,12 +14,10 @@ import time
 import pytest
 import torch
 
-from explorer import AutoModel, BertConfig, BertModel, errors
-from hubserver import hub  # noqa: F401  (a fixture)
-from hubserver import assert_cache_sound
+from explorer import AutoModel, BertModel, errors
+from hubserver import assert_cache_sound, hub  # noqa: F401  (hub: a fixture)
+from test_hub_faults import REPO, served, tiny  # noqa: F401  (fixtures: org/tiny-bert on the server)
 
-REPO = "org/tiny-bert"
-TINY = dict(vocab_size=99, hidden_size=32, num_hidden_layers=1, num_attention_heads=4, intermediate_size=37)
 LEARNERS = 4
 
 # One learner's kernel: says it is ready, waits for the signal, loads the model, checks it against the original.
@@ -40,20 +38,6 @@ expected = BertModel.from_pretrained(original).state_dict()
 print(json.dumps({{"same": all(torch.equal(t, expected[n]) for n, t in model.state_dict().items()),
                   "sources": {{r.name: r.source for r in model.resolution_trace.files}}}}))
 """.format(repo=REPO)
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("tiny-bert")
-    torch.manual_seed(0)
-    BertModel(BertConfig(**TINY)).save_pretrained(folder)
-    return folder
-
-
-@pytest.fixture
-def served(hub, tiny):  # noqa: F811
-    hub.add_folder(REPO, tiny)
-    return hub
 
 
 def start_learner(served, tiny, tmp_path, name, timeout="10"):  # noqa: F811

@@ -16,13 +16,13 @@ import torch
 from explorer import AutoModel, AutoTokenizer, BertConfig, BertModel, errors, hub as explorer_hub
 from explorer.__main__ import main
 from explorer.catalog import available
-from explorer.prefetch import READ_FILES, fetch, notebook_ids, plan, references_in, unpack, NOTEBOOKS
+from explorer.prefetch import NOTEBOOKS, READ_FILES, fetch, notebook_ids, plan, references_in, unpack
+from explorer.trace import format_size
 from explorer.weights import OTHER_FRAMEWORKS, WEIGHT_FORMATS
 from explorer.widgets.session import load_session
 from hubserver import assert_cache_sound, go_offline, hub  # noqa: F401  (hub: a fixture)
+from test_hub_faults import REPO, TINY
 
-REPO = "org/tiny-bert"
-TINY = dict(vocab_size=99, hidden_size=32, num_hidden_layers=1, num_attention_heads=4, intermediate_size=37)
 TOKENIZER_NAMES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
 # what a Hub repository holds besides: other frameworks' weights, a pickle beside the safetensors, docs
 NOT_READ = {"tf_model.h5": b"h5" * 500, "flax_model.msgpack": b"msgpack" * 100, "onnx/model.onnx": b"onnx" * 100,
@@ -85,20 +85,14 @@ def test_only_the_files_explorer_reads_are_fetched_and_the_checkpoint_then_loads
     out = capsys.readouterr().out
     listing, summary = out.split("Summary:")
     size = (tiny / "model.safetensors").stat().st_size
-    assert re.search(rf"model\.safetensors\s+{re.escape(explorer_hub_size(size))}\s+to fetch", listing)
-    assert f"Total {explorer_hub_size(sum((tiny / n).stat().st_size for n in expected))} in 6 files" in listing
+    assert re.search(rf"model\.safetensors\s+{re.escape(format_size(size))}\s+to fetch", listing)
+    assert f"Total {format_size(sum((tiny / n).stat().st_size for n in expected))} in 6 files" in listing
     assert re.search(r"model\.safetensors\s+\S+ \S+\s+downloaded\s+sha256 ok", summary)
     assert re.search(r"vocab\.txt\s+\S+ \S+\s+downloaded\s+git-sha1 ok", summary)
     assert "6 downloaded, 0 resumed, 0 cached, 0 failed" in summary
     assert_cache_sound(served.cache)
     served.stop()
     assert_loads_offline(served.cache, tiny, monkeypatch)
-
-
-def explorer_hub_size(size):
-    from explorer.trace import format_size
-
-    return format_size(size)
 
 
 def test_a_pickle_only_when_there_is_no_safetensors(hub, tiny):  # noqa: F811
