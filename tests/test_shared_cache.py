@@ -14,6 +14,7 @@ import ctypes
 import hashlib
 import json
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -24,7 +25,7 @@ import torch
 
 from explorer import AutoConfig, AutoModel, AutoTokenizer, BertConfig, BertForSequenceClassification, errors, pipeline
 from explorer.widgets.app import explore
-from hubcache import copy_folder_to_cache
+from hubcache import add_to_cache, copy_folder_to_cache
 
 TINY = dict(vocab_size=30522, hidden_size=32, num_hidden_layers=1, num_attention_heads=4, intermediate_size=37)
 TOKENIZER_NAMES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt")
@@ -147,3 +148,58 @@ def test_a_learner_without_write_permission_loads_and_gets_the_offline_error(sha
     assert seen["sources"] == ["cache"]
     assert "PermissionError" not in done.stderr
     assert fingerprint(shared_cache) == before
+
+
+def notebooks_without_weights() -> dict[str, list[str]]:
+    """The notebooks that load no model (tokenizer, image processor, feature extractor, processor), with the
+    ids they load: the catalog's copies hold those checkpoints' real Hub files, so a cache of them is real."""
+    from explorer.prefetch import NOTEBOOKS, references_in
+
+    found = {}
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        cells = ["".join(cell["source"]) for cell in json.loads(path.read_text())["cells"]
+                 if cell["cell_type"] == "code"]
+        if not any(re.search(r"AutoModel|AutoBackbone|pipeline\(|explore\(", cell) for cell in cells):
+            found[path.name] = sorted(set(references_in(cells)))
+    return found
+
+
+@pytest.fixture(scope="module")
+def notebooks_cache(tmp_path_factory):
+    """A read-only cache holding the Hub files of every id the weightless notebooks load (from the catalog's
+    copies, without the catalog's own files: its model card and random-weights marker)."""
+    from explorer.catalog import find
+    from explorer.loading import RANDOM_WEIGHTS_FILE
+    from explorer.prefetch import READ_FILES
+
+    cache = tmp_path_factory.mktemp("notebooks-shared") / "hub"
+    for reference in {ref for refs in notebooks_without_weights().values() for ref in refs}:
+        folder = find(reference).path()
+        copy = {name: folder / name for name in READ_FILES if name != RANDOM_WEIGHTS_FILE and (folder / name).is_file()}
+        add_to_cache(cache, reference, copy)
+    set_writable(cache, False)
+    yield cache
+    set_writable(cache, True)
+
+
+@pytest.mark.parametrize("name", sorted(notebooks_without_weights()))
+def test_a_notebook_runs_on_the_read_only_cache_and_writes_nothing_there(name, notebooks_cache, monkeypatch):
+    import nbformat
+    from huggingface_hub import constants
+    from nbclient import NotebookClient
+
+    from explorer.prefetch import NOTEBOOKS
+    from explorer.resolution import open_checkpoint
+    from test_notebooks import CELL_TIMEOUT_SECONDS, FIGURES, printed_text
+
+    before = fingerprint(notebooks_cache)
+    for variable, value in {**offline_on(notebooks_cache), "OMP_NUM_THREADS": "1"}.items():
+        monkeypatch.setenv(variable, value)
+    notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    NotebookClient(notebook, timeout=CELL_TIMEOUT_SECONDS, kernel_name="python3",
+                   resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    printed = printed_text(notebook)
+    assert [figure for figure in FIGURES[name] if figure not in printed] == []
+    assert fingerprint(notebooks_cache) == before
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(notebooks_cache))  # as the kernel resolved them: the
+    assert all(open_checkpoint(ref).folder is None for ref in notebooks_without_weights()[name])  # cache's files
