@@ -151,6 +151,14 @@ def test_the_notebooks_ids_include_every_literal_they_load():
     assert not any(found.startswith("explorer-catalog/") for found in notebook_ids())
 
 
+def test_notebooks_lists_every_id_the_notebooks_load(hub, tiny, capsys):  # noqa: F811
+    for reference in notebook_ids():
+        hub.add_repo(reference, files_of(tiny))
+    assert prefetch(hub, "--notebooks", "--dry-run") == 0
+    listed = {line.split()[0] for line in capsys.readouterr().out.splitlines() if line.endswith("to fetch")}
+    assert listed == set(notebook_ids())
+
+
 # --- listing, checking, resuming ---------------------------------------------------------------------------------
 
 
@@ -166,7 +174,8 @@ def test_downloads_show_progress_bars(served, capsys, monkeypatch):
     monkeypatch.setenv("TQDM_POSITION", "-1")  # tqdm shows bars even though pytest's stderr is not a terminal
     assert prefetch(served, REPO) == 0
     shown = capsys.readouterr().err
-    assert shown.count("100%") >= 6  # one bar per file (the test server sends no file name: bars show the URL)
+    for name in ("config.json", "vocab.txt", "model.safetensors"):
+        assert re.search(rf"{re.escape(name)}: 100%", shown), name
 
 
 def test_a_file_that_differs_from_the_hubs_hash_is_failed_and_removed(served):
