@@ -256,7 +256,7 @@ def _fetch_one(plan: Plan, file: HubFile, cache_dir: str | os.PathLike | None, t
                                     token=token, library_name="explorer"))
         if path.parent.name != plan.commit:
             raise errors.HubConnectionError(f"{plan.revision!r} moved to another commit while fetching: run again")
-        if not _sound(path, file):
+        if path.resolve().name != file.expected_hash and not _sound(path, file):  # not the blob checked above
             raise errors.HubConnectionError(f"is not the Hub's file (its {file.algorithm} differs); removed")
     except errors.ExplorerError as exc:
         return Outcome(plan.repo_id, file, "failed", str(exc))
@@ -278,7 +278,7 @@ def _download_blob(plan: Plan, file: HubFile, root: Path, token: str | bool | No
     from huggingface_hub.utils import WeakFileLock, build_hf_headers
 
     blob = root / plan.folder_name / "blobs" / file.expected_hash
-    partial = root / PARTIAL_FOLDER / f"{file.expected_hash}.partial"
+    partial = root / PARTIAL_FOLDER / plan.folder_name / file.expected_hash  # guarded by the lock below
     lock = root / ".locks" / plan.folder_name / f"{file.expected_hash}.lock"  # huggingface_hub's path for it
     for folder in (blob.parent, partial.parent, lock.parent):
         folder.mkdir(parents=True, exist_ok=True)

@@ -185,7 +185,7 @@ def test_a_file_that_differs_from_the_hubs_hash_is_failed_and_removed(served):
     repo.commits[fetched.commit]["vocab.txt"] = served_vocab.replace(b"[PAD]", b"[BAD]")
     outcomes = {o.file.name: o for o in fetch(fetched, served.cache)}
     assert outcomes["vocab.txt"].status == "failed" and "arrived damaged" in outcomes["vocab.txt"].detail
-    assert not list((served.cache / ".explorer-partial").iterdir())
+    assert not [p for p in (served.cache / ".explorer-partial").rglob("*") if p.is_file()]
     assert outcomes["config.json"].status == "downloaded"
     assert "vocab.txt" not in snapshot_names(served.cache)
     assert_cache_sound(served.cache)
@@ -223,7 +223,7 @@ def test_a_run_cut_for_good_is_resumed_by_the_next_which_fetches_only_the_rest(s
     assert "0 downloaded, 1 resumed, 5 cached, 0 failed" in out
     assert [r for _, r in served.ranges] == ["bytes=20000-"]
     assert served.downloads("config.json") == 1 and served.downloads("vocab.txt") == 1
-    assert not list((served.cache / ".explorer-partial").iterdir())
+    assert not [p for p in (served.cache / ".explorer-partial").rglob("*") if p.is_file()]
     served.stop()
     assert_loads_offline(served.cache, tiny, monkeypatch)
 
