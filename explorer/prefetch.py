@@ -416,8 +416,8 @@ def run_prefetch(ids: list[str], notebooks: bool, revision: str | None, cache_di
               "a cut download resumes where it stopped.", file=out)
         return 1
     if pack_to:
-        print(f"Packed {len(plans)} checkpoints into {pack_to} ({format_size(pack(plans, pack_to, cache_dir))}).",
-              file=out)
+        print(f"Packed {_count(len(plans), 'checkpoint')} into {pack_to} "
+              f"({format_size(pack(plans, pack_to, cache_dir))}).", file=out)
     return 0
 
 
@@ -430,8 +430,8 @@ def print_plan(plans: list[Plan], cache_dir: str | os.PathLike | None, out: Text
             rows.append((each.repo_id, file.name, format_size(file.size), "in the cache" if cached else "to fetch"))
     total = sum(file.size for each in plans for file in each.files)
     print(f"Files explorer reads, into {cache_root(cache_dir)}:", file=out)
-    _table(("repository", "file", "size", ""), rows, out)
-    print(f"Total {format_size(total)} in {len(rows)} files of {len(plans)} checkpoints; to fetch "
+    _table(("repository", "file", "size", "state"), rows, out)
+    print(f"Total {format_size(total)} in {len(rows)} files of {_count(len(plans), 'checkpoint')}; to fetch "
           f"{format_size(to_fetch)}.", file=out)
 
 
@@ -443,6 +443,10 @@ def print_summary(outcomes: list[Outcome], out: TextIO) -> None:
     counts = {status: sum(o.status == status for o in outcomes)
               for status in ("downloaded", "resumed", "cached", "failed")}
     print(", ".join(f"{count} {status}" for status, count in counts.items()), file=out)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def _table(head: tuple[str, ...], rows: list[tuple[str, ...]], out: TextIO) -> None:
