@@ -88,14 +88,14 @@ class Outcome:
 
 
 def notebook_ids(folder: Path = NOTEBOOKS) -> list[str]:
-    """Every Hub id the notebooks in ``folder`` load (``from_pretrained``, ``explore``, ``pipeline``), as
+    """Every Hub id the notebooks under ``folder`` load (``from_pretrained``, ``explore``, ``pipeline``), as
     string literals or names bound to one; ids only explorer's catalog has are left out (nothing to fetch)."""
     from huggingface_hub.utils import HFValidationError, validate_repo_id
 
     from .catalog import find
 
     found: dict[str, None] = {}
-    for notebook in sorted(folder.glob("*.ipynb")):
+    for notebook in sorted(folder.rglob("*.ipynb")):  # every series (notebooks/ko, notebooks/zh) too
         for reference in references_in(_code_cells(notebook)):
             try:
                 validate_repo_id(reference)

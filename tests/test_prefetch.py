@@ -144,7 +144,7 @@ def test_ids_are_read_from_the_code_literals_names_and_defaults():
 
 
 def test_the_notebooks_ids_include_every_literal_they_load():
-    text = "".join("".join(cell["source"]) for notebook in NOTEBOOKS.glob("*.ipynb")
+    text = "".join("".join(cell["source"]) for notebook in NOTEBOOKS.rglob("*.ipynb")
                    for cell in json.loads(notebook.read_text())["cells"] if cell["cell_type"] == "code")
     literals = set(re.findall(r'from_pretrained\(\s*"([^"]+)"', text))
     assert literals and literals <= set(notebook_ids())
