@@ -193,7 +193,9 @@ def hidden_state_rows(outputs: Mapping[str, Any]) -> list[tuple[str, list[int], 
             if hasattr(tensor, "shape"):
                 label = f"{name}[{index}]" if isinstance(value, tuple) else name
                 data = tensor.float()
-                rows.append((label, list(tensor.shape), float(data.mean()), float(data.std())))
+                # one value has no sample std (torch would warn on stderr): its spread is 0
+                spread = float(data.std()) if data.numel() > 1 else 0.0
+                rows.append((label, list(tensor.shape), float(data.mean()), spread))
     return rows
 
 

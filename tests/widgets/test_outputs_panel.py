@@ -210,3 +210,10 @@ def test_the_attention_heatmap_follows_layer_and_head(app, checkpoints):
 ])
 def test_with_mask(text, expected):
     assert with_mask(text, "[MASK]") == expected
+
+
+def test_a_one_value_output_has_no_spread_and_no_warning():
+    # CLIP's logits_per_image for one image and one text is [1, 1]: torch's std of one value warns on stderr
+    from explorer.widgets.outputs import hidden_state_rows
+
+    assert hidden_state_rows({"logits_per_image": torch.tensor([[2.5]])}) == [("logits_per_image", [1, 1], 2.5, 0.0)]
