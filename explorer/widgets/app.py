@@ -85,6 +85,9 @@ class ExplorerApp(widgets.VBox):
                 self.state.session = session
                 self.state.status = "ready"
                 self.message.value = self.catalog_note(reference)
+                # the panels' forward passes freed their temporaries (attention scores, activations); glibc keeps
+                # such memory for reuse: ~20 MiB per learner's kernel on ViT-base (bench/workshop.py)
+                return_freed_memory()
         finally:
             self.busy.layout.display = "none"
             self.load_button.disabled = False

@@ -96,7 +96,7 @@ def test_the_previous_model_is_freed_before_the_next_one_loads(app, checkpoints,
 
     def watching(reference):
         gc.collect()  # what refcounting alone would not free is not freed
-        seen.append((app.state.session, old_model(), app.panels["outputs"].last_run, trimmed))
+        seen.append((app.state.session, old_model(), app.panels["outputs"].last_run, list(trimmed)))
         return real(reference)
 
     trimmed = []
@@ -105,6 +105,7 @@ def test_the_previous_model_is_freed_before_the_next_one_loads(app, checkpoints,
     app.load(str(checkpoints["vit"]))
     assert seen == [(None, None, None, [True])]
     assert app.state.status == "ready" and app.panels["outputs"].last_run is not None
+    assert trimmed == [True, True]  # and once more after the panels' forward passes
 
 
 def test_a_component_that_fails_shows_its_message_in_its_panel_only(app, checkpoints, tmp_path):
