@@ -575,6 +575,8 @@ def summary(phases: dict[str, Phase], baseline: float) -> list[str]:
             kinds = ", ".join(f"{kind} {mib:.0f} MiB" for kind, mib in sorted(phase.breakdown.items(),
                                                                              key=lambda item: -item[1]))
             lines.append(f"{phase.name}: one kernel's USS by kind: {kinds}")
+        if len(phase.ready) > 1:  # alone, a kernel is the only one mapping the weights: they count as its own
+            lines.append(f"{phase.name}: {capacity(phase)}")
     if all(phase.ready for phase in phases.values()):
         above = {name: phase.median("uss") - phase.median("floor") for name, phase in phases.items()}
         lines.append(f"before either library (`{FLOOR_CELL}`), a kernel's anonymous USS: median "
@@ -582,6 +584,20 @@ def summary(phases: dict[str, Phase], baseline: float) -> list[str]:
                      + "; above it: explorer " + f"{above['explorer']:.0f} MiB, transformers "
                      f"{above['transformers']:.0f} MiB (ratio {above['explorer'] / above['transformers']:.2f})")
     return lines
+
+
+def capacity(phase: Phase) -> str:
+    """What the measurement implies: a learner's own memory U (kernel and server USS), what all share once S
+    (the hub, the proxy, the shared libraries' and checkpoints' pages: the processes' PSS total less N x U), so
+    (24 GiB - S) / U learners on a 24 GiB machine; and a learner alone under a 2 GB limit holds its kernel's and
+    server's RSS (a container's memory cgroup is charged for the shared pages it touches first)."""
+    own = phase.median("uss") + phase.median("server_uss")
+    shared = phase.started_pss_mib - len(phase.ready) * own
+    alone = phase.median("rss") + phase.median("server_rss")
+    fits = "within" if alone < 2048 else "over"
+    return (f"implied capacity: a learner's own memory {own:.0f} MiB (kernel + server USS), shared once "
+            f"{shared:.0f} MiB, so {int((24 * 1024 - shared) // own)} learners per 24 GiB machine; a learner alone "
+            f"holds {alone:.0f} MiB (kernel + server RSS): {fits} a 2G limit (2 GiB, Binder's)")
 
 
 def last_line(phases: dict[str, Phase], count: int) -> str:
