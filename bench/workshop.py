@@ -67,7 +67,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # explorer and tests.hubcache from this checkout
 
 from explorer.samples import PHOTO, SENTENCE  # noqa: E402 - after the path above
-from tests.hubcache import add_to_cache  # noqa: E402
+from tests.hubcache import add_to_cache, copy_folder_to_cache  # noqa: E402
 
 DEPLOY_CONFIG = ROOT / "deploy" / "jupyterhub" / "jupyterhub_config.py"
 EXPLORER_NOTEBOOK = ROOT / "notebooks" / "00-explorer.ipynb"
@@ -118,6 +118,7 @@ text_outputs.last_hidden_state.shape, vision_outputs.logits.shape""",
 
 
 def explorer_cells() -> list[str]:
+    """The floor measurement, the explorer notebook's code cells, the vision app and the check."""
     cells = json.loads(EXPLORER_NOTEBOOK.read_text(encoding="utf-8"))["cells"]
     notebook = ["".join(cell["source"]) for cell in cells if cell["cell_type"] == "code"]
     return [FLOOR_CELL, *notebook, VISION_CELL, CHECK_CELL]
@@ -133,29 +134,24 @@ def build_cache(cache: Path) -> None:
         return
     from explorer import catalog
 
-    partial = Path(tempfile.mkdtemp(prefix="workshop-hf-cache-", dir=cache.parent if cache.parent.is_dir()
-                                    else make_parent(cache)))
-    add_to_cache(partial, TEXT_ID, files_of(catalog.find(TEXT_ID).path()))
-    copy = catalog.find(VISION_COPY).path()
-    weights = partial / "vision-weights"
-    subprocess.run([sys.executable, __file__, "--save-vision-weights", str(copy), str(weights)], check=True)
-    files = {name: copy / name for name in ("config.json", "preprocessor_config.json")}
-    add_to_cache(partial, VISION_ID, {**files, "model.safetensors": weights / "model.safetensors"})
-    shutil.rmtree(weights)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix="workshop-hf-cache-", dir=cache.parent))
+    try:
+        copy_folder_to_cache(partial, TEXT_ID, catalog.find(TEXT_ID).path())
+        copy = catalog.find(VISION_COPY).path()
+        weights = partial / "vision-weights"
+        subprocess.run([sys.executable, __file__, "--save-vision-weights", str(copy), str(weights)], check=True)
+        files = {name: copy / name for name in ("config.json", "preprocessor_config.json")}
+        add_to_cache(partial, VISION_ID, {**files, "model.safetensors": weights / "model.safetensors"})
+        shutil.rmtree(weights)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
     for path in partial.rglob("*"):
         if not path.is_symlink():
             path.chmod(0o555 if path.is_dir() else 0o444)
     partial.chmod(0o555)
     partial.rename(cache)
-
-
-def make_parent(cache: Path) -> Path:
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    return cache.parent
-
-
-def files_of(folder: Path) -> dict[str, Path]:
-    return {str(p.relative_to(folder)): p for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def save_vision_weights(copy: str, out: str) -> None:
@@ -281,7 +277,6 @@ class Hub:
     url: str  # the proxy's public address
     api: str  # the hub's REST API
     token: str
-    runtime: Path
     session: requests.Session = field(default_factory=requests.Session)
 
     def call(self, method: str, path: str, timeout: float = 30, **kwargs) -> requests.Response:
@@ -294,13 +289,13 @@ class Hub:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                raise RuntimeError(f"JupyterHub exited with {process.returncode}: see {self.runtime / 'hub.log'}")
+                raise RuntimeError(f"JupyterHub exited with {process.returncode} (its log follows)")
             try:
                 self.call("GET", "/", timeout=5)
                 return
             except requests.RequestException:
                 time.sleep(0.5)
-        raise TimeoutError(f"JupyterHub did not answer within {timeout:.0f} s: see {self.runtime / 'hub.log'}")
+        raise TimeoutError(f"JupyterHub did not answer within {timeout:.0f} s (its log follows)")
 
     def start_server(self, name: str, deadline: float) -> None:
         self.call("POST", f"/users/{name}/server")
@@ -627,7 +622,7 @@ def workshop(count: int, timeout: float) -> int:
         signal.signal(signum, lambda *_: sys.exit(1))  # runs the finally below and atexit
     ports = {"public": free_port(), "hub": free_port(), "proxy_api": free_port()}
     token = secrets.token_hex(32)
-    hub = Hub(f"http://127.0.0.1:{ports['public']}", f"http://127.0.0.1:{ports['hub']}/hub/api", token, runtime)
+    hub = Hub(f"http://127.0.0.1:{ports['public']}", f"http://127.0.0.1:{ports['hub']}/hub/api", token)
     environment = {**os.environ, "EXPLORER_HF_CACHE": str(CACHE), "PYTHONPATH": str(ROOT)}
     phases: dict[str, Phase] = {}
     baseline = machine_used()
