@@ -15,7 +15,7 @@ from traitlets.config.loader import PyFileConfigLoader
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = REPO_ROOT / "deploy" / "jupyterhub"
-NOTEBOOKS = sorted(p.name for p in (REPO_ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted(str(p.relative_to(REPO_ROOT / "notebooks")) for p in (REPO_ROOT / "notebooks").rglob("*.ipynb"))
 # the keys of zero-to-jupyterhub's values.schema.yaml that values.yaml may use at these levels
 Z2JH_TOP = {"hub", "proxy", "singleuser", "scheduling", "prePuller", "ingress", "cull", "debug", "global",
             "imagePullSecret", "imagePullSecrets", "rbac", "fullnameOverride", "nameOverride", "custom"}
@@ -50,7 +50,7 @@ def test_the_pre_spawn_hook_copies_the_notebooks_and_keeps_a_learners_edits(monk
     spawner = SimpleNamespace(home_dir=str(home), user=SimpleNamespace(name="ada"))
     hook(spawner)
     copies = home / "explorer-notebooks"
-    assert sorted(p.name for p in copies.iterdir()) == NOTEBOOKS
+    assert sorted(str(p.relative_to(copies)) for p in copies.rglob("*.ipynb")) == NOTEBOOKS
     assert (copies / "00-explorer.ipynb").read_bytes() == (REPO_ROOT / "notebooks" / "00-explorer.ipynb").read_bytes()
     (copies / "00-explorer.ipynb").write_text("the learner's edits")
     (copies / "01-autotokenizer.ipynb").unlink()
@@ -84,7 +84,7 @@ def test_the_helm_values_mount_the_cache_read_only_where_hf_hub_cache_points(val
 def test_the_helm_values_copy_the_image_notebooks_to_the_page_they_open(values):
     single = values["singleuser"]
     command = " ".join(single["lifecycleHooks"]["postStart"]["exec"]["command"])
-    assert "cp -n /home/jovyan/notebooks/*.ipynb /home/jovyan/work/explorer-notebooks/" in command
+    assert "cp -rn /home/jovyan/notebooks/. /home/jovyan/work/explorer-notebooks/" in command  # -n: edits kept
     assert single["storage"]["homeMountPath"] == "/home/jovyan/work"
     opened = single["defaultUrl"].removeprefix("/lab/tree/work/explorer-notebooks/")
     assert opened in NOTEBOOKS

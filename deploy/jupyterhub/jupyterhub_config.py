@@ -46,19 +46,19 @@ def learner_home(spawner) -> Path:
 
 
 def copy_notebooks(spawner) -> None:
-    """pre_spawn_hook: the workshop notebooks into the learner's home; files the learner has are kept."""
+    """pre_spawn_hook: the workshop notebooks (every series: notebooks/, notebooks/ko/, ...) into the learner's
+    home; files the learner has are kept."""
     home = learner_home(spawner)
     target = home / LEARNER_NOTEBOOKS
-    target.mkdir(parents=True, exist_ok=True)
     owner = home.stat()
-    for notebook in sorted(NOTEBOOKS.glob("*.ipynb")):
-        copy = target / notebook.name
+    for notebook in sorted(NOTEBOOKS.rglob("*.ipynb")):
+        copy = target / notebook.relative_to(NOTEBOOKS)
+        copy.parent.mkdir(parents=True, exist_ok=True)
         if not copy.exists():
             shutil.copyfile(notebook, copy)
-        if os.geteuid() == 0:  # the hub runs as root on a VM: the learner owns their copies
-            os.chown(copy, owner.st_uid, owner.st_gid)
-    if os.geteuid() == 0:
-        os.chown(target, owner.st_uid, owner.st_gid)
+    if os.geteuid() == 0:  # the hub runs as root on a VM: the learner owns their copies
+        for path in [target, *target.rglob("*")]:
+            os.chown(path, owner.st_uid, owner.st_gid)
 
 
 c = get_config()  # noqa: F821 - provided by JupyterHub when it reads this file
