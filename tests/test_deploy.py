@@ -45,8 +45,7 @@ def test_the_vm_configuration_gives_every_kernel_the_shared_cache_offline_and_a_
 
 def test_the_pre_spawn_hook_copies_the_notebooks_and_keeps_a_learners_edits(monkeypatch, tmp_path):
     hook = load_config(monkeypatch, str(tmp_path / "cache")).Spawner.pre_spawn_hook
-    home = tmp_path / "ada"
-    home.mkdir()
+    home = tmp_path / "ada"  # not made yet: SimpleLocalProcessSpawner makes it when the server starts
     spawner = SimpleNamespace(home_dir=str(home), user=SimpleNamespace(name="ada"))
     hook(spawner)
     copies = home / "explorer-notebooks"

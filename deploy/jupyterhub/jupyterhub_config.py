@@ -50,6 +50,7 @@ def copy_notebooks(spawner) -> None:
     home; files the learner has are kept."""
     home = learner_home(spawner)
     target = home / LEARNER_NOTEBOOKS
+    target.mkdir(parents=True, exist_ok=True)  # SimpleLocalProcessSpawner makes the home only when it starts
     owner = home.stat()
     for notebook in sorted(NOTEBOOKS.rglob("*.ipynb")):
         copy = target / notebook.relative_to(NOTEBOOKS)
