@@ -43,9 +43,10 @@ EXTRA_OUTPUTS = {"output_attentions": "attentions", "output_hidden_states": "hid
 
 @dataclass
 class Run:
-    """One forward pass, as the panel keeps it for the heatmap."""
+    """One forward pass, as the panel keeps it for the heatmap: its attention maps only (the hidden states,
+    summarised when shown, are let go: 8 MiB for ViT-base, in every learner's kernel)."""
 
-    outputs: Mapping[str, Any]  # the model's whole output, attentions and hidden states included
+    attentions: tuple[Any, ...] | None  # one (batch, heads, query, key) tensor per layer, if the model has them
     tokens: list[str] = field(default_factory=list)  # a text input's tokens: the heatmap's axes
     steps: CallSteps | None = None  # the pipeline's record of the call; None for a model run on its own
 
@@ -244,7 +245,7 @@ class OutputsPanel(Panel):
         why = self.why_no_pipeline(session, task)
         self.output.value, run = self.without_pipeline(session, why) if why else self.with_pipeline(session, task)
         self.last_run = run
-        attentions = getattr(run.outputs, "attentions", None)
+        attentions = run.attentions
         if attentions:
             self.layer.max, self.head.max = len(attentions) - 1, attentions[0].shape[1] - 1
             self.box.children = (*self.box.children, self.attention_controls, self.attention)
@@ -264,7 +265,7 @@ class OutputsPanel(Panel):
         view = render.pipeline_steps(facts, pipe.steps, self.labels)
         if task.auto_class == "AutoModel":  # a base model's result is its hidden states: all of them summarised
             view += render.hidden_states(hidden_state_rows(kept[0]), self.labels)
-        return view, Run(kept[0], pipe.steps.items[0].chunks[0].tokens, pipe.steps)
+        return view, Run(getattr(kept[0], "attentions", None), pipe.steps.items[0].chunks[0].tokens, pipe.steps)
 
     def why_no_pipeline(self, session: Session, task: Task | None) -> str:
         """Why the task's pipeline cannot run on this checkpoint ("" when it can): no task, a missing part, or
@@ -287,7 +288,7 @@ class OutputsPanel(Panel):
         accepts = inspect.signature(model.forward).parameters
         with full_outputs(model) as kept, torch.no_grad():
             model(**{name: value for name, value in inputs.items() if name in accepts})
-        return render.model_run(facts, why, hidden_state_rows(kept[0]), self.labels), Run(kept[0], facts.tokens)
+        return render.model_run(facts, why, hidden_state_rows(kept[0]), self.labels), Run(getattr(kept[0], "attentions", None), facts.tokens)
 
     def preprocessed(self, session: Session) -> tuple[RunFacts, dict[str, Any]]:
         """The current input through the checkpoint's image processor, feature extractor or tokenizer."""
@@ -319,7 +320,7 @@ class OutputsPanel(Panel):
     def show_attention(self, *_: Any) -> None:
         if self.last_run is None:
             return
-        attentions = self.last_run.outputs.attentions
+        attentions = self.last_run.attentions
         matrix = np.asarray(attentions[self.layer.value][0, self.head.value])
         self.attention.value = render.attention(matrix, self.layer.value, self.head.value, self.last_run.tokens,
                                                 self.labels)
