@@ -212,3 +212,8 @@ def test_bad_inputs_name_the_argument(pairs, inputs):
 def test_exclusive_return_flags_are_named(pairs, kwargs):
     with pytest.raises(errors.PipelineInputError, match=r"\w+ with ".join(f"{key}=" for key in kwargs)):
         pairs("llama")[0](PROMPTS[0], max_new_tokens=2, **kwargs)
+
+
+def test_a_stop_sequence_is_refused_by_generate_naming_stop_strings(pairs):
+    with pytest.raises(errors.UnsupportedGenerationError, match=r"stop_strings=\['dog'\]"):
+        pairs("llama")[0](PROMPTS[0], max_new_tokens=2, stop_sequence="dog")
