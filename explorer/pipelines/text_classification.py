@@ -19,6 +19,7 @@ class TextClassificationPipeline(Pipeline):
     (``top_k=None``: all of them), sorted by score."""
 
     task = "text-classification"
+    sort_by_length = True
 
     def __call__(self, inputs: Any, **kwargs: Any) -> Any:
         result = super().__call__(inputs, **kwargs)

@@ -19,6 +19,7 @@ class TokenClassificationPipeline(Pipeline):
     ``aggregation_strategy`` other than ``"none"``, ``[{"entity_group", "score", "word", "start", "end"}]``."""
 
     task = "token-classification"
+    sort_by_length = True
 
     def _sanitize_parameters(self, ignore_labels: list[str] | None = None,
                              aggregation_strategy: str | None = None) -> tuple[dict, dict, dict]:

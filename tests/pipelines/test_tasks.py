@@ -37,6 +37,8 @@ def test_offline_defaults_are_catalog_entries_and_the_others_are_not():
 @pytest.mark.parametrize("task, inputs, check", [
     ("sentiment-analysis", "I love this!", lambda result: result[0]["label"] in ("POSITIVE", "NEGATIVE")),
     ("fill-mask", "The [MASK] module reads files.", lambda result: len(result) == 5),
+    ("text-generation", "In this case, the",
+     lambda result: result[0]["generated_text"].startswith("In this case, the")),
     ("feature-extraction", "A hobbit.", lambda result: len(result[0][0]) == 384),
     ("image-classification", str(SAMPLES / "flower.jpg"), lambda result: len(result) == 5),
     ("audio-classification", str(SAMPLES / "hobbit.wav"), lambda result: len(result) == 10),
