@@ -90,7 +90,7 @@ def test_the_previous_model_is_freed_before_the_next_one_loads(app, checkpoints,
     from explorer.widgets import app as app_module
 
     app.load(str(checkpoints["sentiment"]))
-    assert app.panels["outputs"].last_run is not None
+    assert app.show("outputs").last_run is not None
     old_model = weakref.ref(app.state.session.get("model"))
     seen, real = [], app_module.load_session
 
@@ -115,7 +115,7 @@ def test_a_component_that_fails_shows_its_message_in_its_panel_only(app, checkpo
     (broken / "preprocessor_config.json").write_text("{not json")
     app.load(str(broken))
     assert app.state.status == "ready"
-    image = app.panels["image"].output.value
+    image = app.show("image").output.value
     assert 'class="explorer-error"' in image and "MalformedFileError" in image and "preprocessor_config.json" in image
     assert "MalformedFileError" in app.panels["resolution"].output.value  # listed beside the Auto class
     assert "explorer-error" not in app.panels["resolution"].output.value
@@ -139,7 +139,7 @@ def test_state_changes_reach_the_front_end_through_the_comm(recording_comm, chec
     app = ExplorerApp()
     assert isinstance(app.comm, recording_comm)
     app.load(str(checkpoints["sentiment"]))
-    text = app.panels["text"]
+    text = app.show("text")
     text.text.value = "a hobbit"
     html = recording_comm.sent_values(text.output)[-1]
     assert html.count('class="explorer-token-chip') == 6 and "##bb" in html

@@ -23,7 +23,7 @@ def probabilities(html: str) -> dict[str, float]:
 
 def test_a_text_classifier_shows_tokens_logits_and_softmax_as_the_pipeline_does(app, checkpoints):
     app.load(str(checkpoints["sentiment"]))
-    html = app.panels["outputs"].output.value
+    html = app.show("outputs").output.value
     assert "AutoModelForSequenceClassification -&gt; BertForSequenceClassification" in html
     assert "[CLS] in a hole in the ground there lived a ho ##bb ##it . [SEP]" in html
     tokenizer = AutoTokenizer.from_pretrained(checkpoints["sentiment"])
@@ -37,14 +37,14 @@ def test_a_text_classifier_shows_tokens_logits_and_softmax_as_the_pipeline_does(
 def test_run_uses_the_text_typed_in_the_text_panel(app, checkpoints):
     app.load(str(checkpoints["sentiment"]))
     app.panels["text"].text.value = "a hobbit"
-    outputs = app.panels["outputs"]
+    outputs = app.show("outputs")
     outputs.run_button.click()
     assert "[CLS] a ho ##bb ##it [SEP]" in outputs.output.value
 
 
 def test_fill_mask_predicts_for_the_masked_word(app, checkpoints):
     app.load(str(checkpoints["mlm"]))
-    html = app.panels["outputs"].output.value
+    html = app.show("outputs").output.value
     assert "Masked text: In a hole in the ground there lived a [MASK]." in html
     tokenizer = AutoTokenizer.from_pretrained(checkpoints["mlm"])
     model = AutoModelForMaskedLM.from_pretrained(checkpoints["mlm"])
@@ -57,7 +57,7 @@ def test_fill_mask_predicts_for_the_masked_word(app, checkpoints):
 
 def test_an_image_classifier_labels_the_photo(app, checkpoints):
     app.load(str(checkpoints["vit"]))
-    html = app.panels["outputs"].output.value
+    html = app.show("outputs").output.value
     assert set(probabilities(html)) == {"cat", "dog", "fish"}
     assert sum(probabilities(html).values()) == pytest.approx(1.0, abs=2e-3)
     assert "pixel_values" in html and "[1, 3, 32, 32]" in html
@@ -65,14 +65,14 @@ def test_an_image_classifier_labels_the_photo(app, checkpoints):
 
 def test_ctc_transcribes_the_clip(app, checkpoints):
     app.load(str(checkpoints["wav2vec2"]))
-    html = app.panels["outputs"].output.value
+    html = app.show("outputs").output.value
     assert "AutoModelForCTC -&gt; Wav2Vec2ForCTC" in html and "input: audio" in html
     assert "Transcription" in html and "input_values" in html
 
 
 def test_a_base_model_summarises_its_hidden_states(app, minilm_path):
     app.load(str(minilm_path))
-    html = app.panels["outputs"].output.value
+    html = app.show("outputs").output.value
     assert "AutoModel -&gt; BertModel" in html
     assert re.search(r"<td>last_hidden_state</td><td>\[1, 15, 384\]</td>", html)
     assert re.search(r"<td>attentions\[5\]</td><td>\[1, 12, 15, 15\]</td>", html)
@@ -80,7 +80,7 @@ def test_a_base_model_summarises_its_hidden_states(app, minilm_path):
 
 def test_the_attention_heatmap_follows_layer_and_head(app, checkpoints):
     app.load(str(checkpoints["sentiment"]))
-    outputs = app.panels["outputs"]
+    outputs = app.show("outputs")
     assert outputs.attention_controls in outputs.box.children
     assert (outputs.layer.max, outputs.head.max) == (1, 1)
     first = outputs.attention.value
