@@ -60,7 +60,8 @@ class WidgetBar(tqdm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.pop("name", None)  # huggingface_hub's own bar class takes a name; plain tqdm refuses it
         kwargs["file"] = io.StringIO()
-        self.row = self.downloads.add(str(kwargs.get("desc") or ""))
+        # huggingface_hub's desc is the file's URL, cut at the front: the file name is its last part
+        self.row = self.downloads.add(str(kwargs.get("desc") or "").rsplit("/", 1)[-1])
         super().__init__(*args, **kwargs)
 
     def display(self, msg: str | None = None, pos: int | None = None) -> bool:

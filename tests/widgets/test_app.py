@@ -39,6 +39,68 @@ def test_panels_appear_only_for_what_the_checkpoint_has(app, checkpoints, name, 
         assert "explorer-error" not in app.panels[panel].output.value, app.panels[panel].output.value
 
 
+def test_one_tab_per_panel_the_checkpoint_has_in_the_tutorials_order(app, checkpoints):
+    assert "explorer-tabs" in app.tabs._dom_classes and app.tabs.children == ()
+    app.load(str(checkpoints["convnext"]))
+    names = ("resolution", "image", "outputs", "backbone")
+    assert app.tabs.children == tuple(app.panels[name].box for name in names)
+    assert app.tabs.titles == ("Resolution", "Image", "Outputs", "Backbone") and app.tabs.selected_index == 0
+
+
+@pytest.mark.parametrize("label, title", [("Text: the tokenizer", "Text"), ("文本：分词器", "文本"),
+                                          ("텍스트: 토크나이저", "텍스트")])
+def test_a_tab_is_titled_by_its_panels_label_up_to_the_colon(label, title):
+    from explorer.widgets.app import tab_title
+
+    assert tab_title(label) == title
+
+
+def test_only_the_selected_tab_renders_and_the_others_catch_up_when_selected(app, checkpoints):
+    app.load(str(checkpoints["sentiment"]))
+    text = app.panels["text"]
+    assert "explorer-diagram" in app.panels["resolution"].output.value and text.output.value == ""
+    text.text.value = "a hobbit"  # typed while the Resolution tab is shown
+    assert text.output.value == "" and text.stale
+    app.tabs.selected_index = 1  # what a click on the tab does
+    assert text.output.value.count('class="explorer-token-chip') == 6 and not text.stale
+    assert app.panels["resolution"].active is False
+
+
+def test_the_selected_tab_stays_selected_while_the_next_checkpoint_has_it(app, checkpoints):
+    app.load(str(checkpoints["sentiment"]))
+    app.show("outputs")
+    app.load(str(checkpoints["vit"]))
+    assert app.selected_panel() is app.panels["outputs"] and "cat" in app.panels["outputs"].output.value
+    app.show("image")
+    app.load(str(checkpoints["sentiment"]))  # no image tab: back to Resolution
+    assert app.selected_panel() is app.panels["resolution"] and app.tabs.selected_index == 0
+
+
+def test_presenter_mode_is_a_class_on_the_apps_root(app):
+    assert "explorer-presenter" not in app._dom_classes
+    app.presenter.value = True
+    assert "explorer-presenter" in app._dom_classes
+    app.presenter.value = False
+    assert "explorer-presenter" not in app._dom_classes
+
+
+def test_loading_every_kind_of_checkpoint_writes_nothing_to_stderr(app, checkpoints, capfd):
+    """A backbone from a classifier checkpoint logs an unclean load report: the app shows it, highlighted, in
+    the Resolution tab instead."""
+    for name in checkpoints:
+        app.load(str(checkpoints[name]))
+        for panel in list(app.shown):
+            app.show(panel.name)
+    assert capfd.readouterr().err == ""
+    resolution = app.show("resolution").output.value
+    assert resolution.count('class="explorer-attention"') == 0  # wav2vec2, last: a clean load
+    app.load(str(checkpoints["convnext"]))
+    app.show("backbone")
+    resolution = app.show("resolution").output.value
+    assert '<div class="explorer-attention"><b>ConvNextBackbone' in resolution and "layernorm" in resolution
+    assert capfd.readouterr().err == ""
+
+
 def test_a_bad_id_shows_a_readable_error_and_the_next_id_works(app, checkpoints):
     app.load(str(checkpoints["sentiment"]))
     app.load("./no/such/folder")
