@@ -47,7 +47,8 @@ class ExplorerApp(widgets.VBox):
         self.state = AppState()
         self.checkpoint = widgets.Combobox(options=catalog_ids(), placeholder=self.labels["checkpoint_placeholder"],
                                            description=self.labels["checkpoint"], continuous_update=False,
-                                           ensure_option=False, layout=widgets.Layout(width="520px"))
+                                           ensure_option=False, layout=widgets.Layout(width="520px"),
+                                           style={"description_width": "initial"})  # never cut, at any type size
         self.checkpoint.add_class("explorer-checkpoint")
         self.load_button = widgets.Button(description=self.labels["load"], button_style="primary", icon="download")
         self.load_button.add_class("explorer-load")

@@ -104,7 +104,8 @@ def resolution_diagram(trace: Mapping[str, Any], components: Sequence[tuple[str,
     lanes = [lane_for(component, trace) for component in components]
     height = TOP + LANE * len(lanes)
     reference_y = TOP + (height - TOP) / 2 - BOX / 2
-    where = trace["location"] or next((d["note"] for d in trace["decisions"] if d["stage"] == "catalog"), "")
+    catalog = next((d["note"] for d in trace["decisions"] if d["stage"] == "catalog"), "")
+    where = catalog or trace["location"]
     headers = (labels["reference"], labels["auto_class"], labels["files_read"], labels["key"], labels["resolved_to"])
     parts = [f'<text x="{x}" y="14" font-size="11" class="quiet">{esc(header)}</text>'
              for (x, _), header in zip(COLUMNS, headers)]

@@ -50,6 +50,9 @@ STYLE = """<style>
 .explorer-app .explorer-feature-grid{display:flex;flex-wrap:wrap;gap:12px}
 .explorer-app h4{margin:6px 0 2px 0}
 .explorer-app .explorer-tabs .explorer-panel-title{display:none}
+.explorer-app .explorer-tabs>.widget-tab-contents{padding:6px 10px}
+.explorer-app .widget-html-content{line-height:1.4}
+.explorer-app .explorer-header{align-items:center}
 .explorer-app .explorer-diagram{max-width:100%;height:auto}
 .explorer-app .explorer-diagram text{fill:var(--explorer-text);font-family:var(--jp-ui-font-family,sans-serif)}
 .explorer-app .explorer-diagram .quiet{fill:var(--explorer-quiet)}

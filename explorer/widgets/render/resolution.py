@@ -82,14 +82,16 @@ def render_resolution(trace: Mapping[str, Any], components: Sequence[tuple[str, 
     caught while loading; the details in collapsible sections below. ``trace`` is ``ResolutionTrace.to_dict()``,
     ``config`` ``config.to_dict()``, ``parameters`` (module path, count) rows, ``reports`` ``LoadReport.to_dict()``
     of each model loaded, ``messages`` ``logs.Message.to_dict()``."""
-    parts = [note(f"{trace['reference']}" + (f" -> {trace['location']}" if trace["location"] else "")),
+    revision = f" @ {trace['revision']}" if trace["revision"] else ""
+    parts = [note(f"{trace['reference']}{revision}"),
              resolution_diagram(trace, components, labels),
              *(load_report_html(report, labels) for report in reports)]
     if messages:
         parts.append(details(f"{labels['messages']} ({len(messages)})", messages_html(messages), opened=True))
     parts += [details(labels["auto_classes"], components_table(components, labels)),
               details(labels["decisions"], decisions_table(trace["decisions"], labels)),
-              details(labels["files_read"], files_table(trace["files"], labels))]
+              details(labels["files_read"], (note(trace["location"]) if trace["location"] else "")
+                      + files_table(trace["files"], labels))]
     if config is not None:
         parts.append(details(labels["config_fields"], table(main_fields(config))))
     if parameters:
