@@ -3,6 +3,7 @@ checkpoint has. ``explore("bert-base-uncased")`` in a notebook; ``app.load(id)``
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -23,6 +24,8 @@ from .resolution import ResolutionPanel
 from .session import describe_error, load_session, return_freed_memory
 from .text import TextPanel
 
+# how long the kernel is left to answer the front end before the next hidden tab renders
+IDLE_SECONDS = 0.05
 PANELS = (ResolutionPanel, TextPanel, ImagePanel, AudioPanel, OutputsPanel, GenerationPanel, BackbonePanel)
 
 
@@ -111,6 +114,24 @@ class ExplorerApp(widgets.VBox):
         self.tabs.selected_index = self.shown.index(panel)
         return panel
 
+    def catch_up_when_idle(self) -> None:
+        """In a kernel, render the hidden tabs one at a time once it is idle, so that a click on a tab shows it at
+        once; a message from the front end (a click, an edit) is handled between two of them. Without an event
+        loop (a script, a test) each tab renders when it is selected."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        loop.call_later(IDLE_SECONDS, self.catch_up_next, loop, self.state.session)
+
+    def catch_up_next(self, loop: asyncio.AbstractEventLoop, session: Any) -> None:
+        if session is not self.state.session:  # another checkpoint was loaded meanwhile: it has its own round
+            return
+        behind = [panel for panel in self.shown if panel.stale and not panel.active]
+        if behind:
+            behind[0].catch_up()
+            loop.call_later(IDLE_SECONDS, self.catch_up_next, loop, session)
+
     def on_submit(self, change: dict[str, Any]) -> None:
         """Enter in the box (or a catalog id picked from its list) loads that id."""
         if change["new"].strip() and change["new"].strip() != self.requested:
@@ -141,6 +162,7 @@ class ExplorerApp(widgets.VBox):
                 self.state.session = session
                 self.state.status = "ready"
                 self.message.value = self.catalog_note(reference)
+                self.catch_up_when_idle()
         finally:
             self.busy.layout.display = "none"
             self.load_button.disabled = False

@@ -97,6 +97,16 @@ class Panel:
         if active and self.stale:
             self.refresh()
 
+    def catch_up(self) -> None:
+        """Render now, while not selected, what the panel missed (the app calls this when the kernel is idle, so
+        that selecting the tab later only shows it)."""
+        if self.stale and not self.active:
+            self.active = True
+            try:
+                self.refresh()
+            finally:
+                self.active = False
+
     @guarded
     def refresh(self, *_: Any) -> None:
         """Render the current session (controls' and inputs' observers call this too); while the panel is not

@@ -66,6 +66,25 @@ def test_only_the_selected_tab_renders_and_the_others_catch_up_when_selected(app
     assert app.panels["resolution"].active is False
 
 
+def test_in_a_kernel_the_hidden_tabs_render_once_it_is_idle(app, checkpoints):
+    """A kernel runs an asyncio loop: after the load, the hidden tabs render one at a time while it is idle."""
+    import asyncio
+
+    async def load_then_idle() -> set[str]:
+        app.load(str(checkpoints["convnext"]))
+        rendered_at_load = {panel.name for panel in app.shown if panel.output.value}
+        for _ in range(200):
+            await asyncio.sleep(0.05)
+            if not any(panel.stale for panel in app.shown):
+                break
+        return rendered_at_load
+
+    assert asyncio.run(load_then_idle()) == {"resolution"}
+    assert all(panel.output.value and not panel.stale for panel in app.shown)
+    assert app.panels["backbone"].model is not None and app.selected_panel() is app.panels["resolution"]
+    assert [panel.name for panel in app.shown if panel.active] == ["resolution"]
+
+
 def test_the_selected_tab_stays_selected_while_the_next_checkpoint_has_it(app, checkpoints):
     app.load(str(checkpoints["sentiment"]))
     app.show("outputs")
