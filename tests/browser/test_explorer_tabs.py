@@ -133,3 +133,17 @@ def test_no_output_area_holds_stderr_after_every_catalog_id_in_one_app(lab_serve
         .outputs.toJSON().filter(output => output.output_type === 'stream' && output.name === 'stderr')""")
     assert streams == []
     expect(projector.locator(".explorer-tabs .lm-TabBar-tab").first).to_be_visible()
+
+
+@pytest.mark.parametrize("theme", list(THEMES))
+def test_voila_shows_the_app_alone_in_both_themes(lab_server, projector, theme):
+    """Binder's plain-app entry: the Resolution tab's essentials on a projector's screen, no code cells."""
+    projector.goto(f"{lab_server.url}/voila/render/{NOTEBOOK}?theme={theme}&token={lab_server.token}")
+    expect(projector.locator(".explorer-diagram").first).to_be_visible(timeout=LOAD_MS)
+    projector.add_style_tag(content=STILL)
+    expect(projector.locator(".explorer-busy:visible")).to_have_count(0, timeout=LOAD_MS)
+    assert projector.get_by_text("from explorer import explore").count() == 0, "Voila shows the code cells"
+    bring_app_to_top(projector)
+    assert_screenshot(projector.screenshot(), f"voila-resolution-{theme}")
+    assert_visible_without_scrolling(projector, ".explorer-diagram", f"Voila, {theme}")
+    assert projector.locator(STDERR).count() == 0
