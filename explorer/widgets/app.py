@@ -26,6 +26,8 @@ from .text import TextPanel
 
 # how long the kernel is left to answer the front end before the next hidden tab renders
 IDLE_SECONDS = 0.05
+# the app's class once a load has nothing left to render in the background (what browser tests wait for)
+SETTLED = "explorer-settled"
 PANELS = (ResolutionPanel, TextPanel, ImagePanel, AudioPanel, OutputsPanel, GenerationPanel, BackbonePanel)
 
 
@@ -121,6 +123,7 @@ class ExplorerApp(widgets.VBox):
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
+            self.add_class(SETTLED)
             return
         loop.call_later(IDLE_SECONDS, self.catch_up_next, loop, self.state.session)
 
@@ -131,6 +134,8 @@ class ExplorerApp(widgets.VBox):
         if behind:
             behind[0].catch_up()
             loop.call_later(IDLE_SECONDS, self.catch_up_next, loop, session)
+        else:
+            self.add_class(SETTLED)
 
     def on_submit(self, change: dict[str, Any]) -> None:
         """Enter in the box (or a catalog id picked from its list) loads that id."""
@@ -147,6 +152,7 @@ class ExplorerApp(widgets.VBox):
         self.load_button.disabled = True
         self.state.status = "loading"
         self.message.value = ""
+        self.remove_class(SETTLED)
         self.downloads.clear()  # the previous load's download rows
         # the previous checkpoint goes before the next one loads: memory holds one model at a time (a Binder
         # session has 2 GB; the wav2vec2-large copy alone takes 1.3 GB)
@@ -158,6 +164,7 @@ class ExplorerApp(widgets.VBox):
             if failure is not None:
                 self.state.status = "failed"
                 self.message.value = error_box(f"{self.labels['load_failed']} {reference}", describe_error(failure))
+                self.add_class(SETTLED)
             else:
                 self.state.session = session
                 self.state.status = "ready"

@@ -18,8 +18,10 @@ NOTEBOOK = "00-explorer.ipynb"
 LOAD_MS = 120_000
 KERNEL = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 # no transitions, animations or blinking caret: two screenshots of the same state are the same pixels
+# and no execution count, which depends on the cells the kernel ran before
 STILL = ("*,*::before,*::after{transition:none!important;animation:none!important;"
-         "caret-color:transparent!important}")
+         "caret-color:transparent!important}.jp-InputPrompt,.jp-OutputPrompt{visibility:hidden!important}")
+SETTLED = ".explorer-app.explorer-settled"  # every hidden tab rendered in the background
 THEMES = {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}
 # (catalog checkpoint, its tabs: title -> what must be visible without scrolling)
 CHECKPOINTS = [
@@ -52,6 +54,7 @@ def load(page: Page, checkpoint: str) -> None:
     expect(page.locator(".explorer-panel-resolution .explorer-note").first).to_have_text(checkpoint,
                                                                                          timeout=LOAD_MS)
     expect(page.locator(".explorer-busy:visible")).to_have_count(0, timeout=LOAD_MS)
+    expect(page.locator(SETTLED)).to_have_count(1, timeout=LOAD_MS)
 
 
 def set_theme(page: Page, theme: str) -> None:
@@ -76,8 +79,10 @@ def assert_visible_without_scrolling(page: Page, selector: str, what: str) -> No
 def opened_app(page: Page, lab_server) -> None:
     open_notebook(page, lab_server.url, lab_server.token, NOTEBOOK)
     page.add_style_tag(content=STILL)
+    page.evaluate("() => window.jupyterapp.shell.collapseLeft()")  # the file browser's times change; more room
     run_all_cells(page, NOTEBOOK)
     expect(page.locator(".explorer-diagram").first).to_be_visible(timeout=LOAD_MS)
+    expect(page.locator(SETTLED)).to_have_count(1, timeout=LOAD_MS)
 
 
 def test_each_tab_fits_a_projector_in_light_and_dark_and_matches_its_baseline(lab_server, projector):
@@ -140,6 +145,7 @@ def test_voila_shows_the_app_alone_in_both_themes(lab_server, projector, theme):
     """Binder's plain-app entry: the Resolution tab's essentials on a projector's screen, no code cells."""
     projector.goto(f"{lab_server.url}/voila/render/{NOTEBOOK}?theme={theme}&token={lab_server.token}")
     expect(projector.locator(".explorer-diagram").first).to_be_visible(timeout=LOAD_MS)
+    expect(projector.locator(SETTLED)).to_have_count(1, timeout=LOAD_MS)
     projector.add_style_tag(content=STILL)
     expect(projector.locator(".explorer-busy:visible")).to_have_count(0, timeout=LOAD_MS)
     assert projector.get_by_text("from explorer import explore").count() == 0, "Voila shows the code cells"

@@ -42,6 +42,7 @@ def test_panels_appear_only_for_what_the_checkpoint_has(app, checkpoints, name, 
 def test_one_tab_per_panel_the_checkpoint_has_in_the_tutorials_order(app, checkpoints):
     assert "explorer-tabs" in app.tabs._dom_classes and app.tabs.children == ()
     app.load(str(checkpoints["convnext"]))
+    assert "explorer-settled" in app._dom_classes  # no event loop: nothing is left for later
     names = ("resolution", "image", "outputs", "backbone")
     assert app.tabs.children == tuple(app.panels[name].box for name in names)
     assert app.tabs.titles == ("Resolution", "Image", "Outputs", "Backbone") and app.tabs.selected_index == 0
@@ -73,9 +74,10 @@ def test_in_a_kernel_the_hidden_tabs_render_once_it_is_idle(app, checkpoints):
     async def load_then_idle() -> set[str]:
         app.load(str(checkpoints["convnext"]))
         rendered_at_load = {panel.name for panel in app.shown if panel.output.value}
+        assert "explorer-settled" not in app._dom_classes
         for _ in range(200):
             await asyncio.sleep(0.05)
-            if not any(panel.stale for panel in app.shown):
+            if "explorer-settled" in app._dom_classes:
                 break
         return rendered_at_load
 
