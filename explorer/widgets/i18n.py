@@ -142,6 +142,27 @@ EN = {
     "added_tokens": "added tokens",
     "added_token_legend": "in the tokenizer's added vocabulary (tokenizer.add_tokens), not special: the model "
                           "needs an embedding row for it (model.resize_token_embeddings(len(tokenizer)))",
+    # compare mode: two checkpoints side by side (issue 13)
+    "compare_left": "Left",
+    "compare_right": "Right",
+    "compare_waiting": "Load a checkpoint on each side to compare them.",
+    "compare_classes": "Classes: what each Auto class resolved to",
+    "compare_component": "component",
+    "compare_config": "Config: only the fields that differ",
+    "compare_fields_differ": "fields differ",
+    "compare_same_config": "The two configs are equal.",
+    "compare_absent": "(not set)",
+    "compare_tokens": "The same text through both tokenizers",
+    "compare_no_tokenizer": "No tokenizer on this side.",
+    "compare_same_ids": "Both give the same ids.",
+    "compare_other_ids": "The two tokenizers give different ids.",
+    "compare_images": "The same image through both image processors",
+    "compare_no_image_processor": "No image processor on this side.",
+    "compare_settings_differ": "Processor settings that differ",
+    "compare_same_settings": "The two processors have the same settings.",
+    "compare_shapes": "Models: parameters and shapes on the same input",
+    "compare_model_class": "model class",
+    "compare_failed": "This side could not be computed",
 }
 
 KO = {
@@ -280,6 +301,27 @@ KO = {
     "added_tokens": "개 추가된 토큰",
     "added_token_legend": "토크나이저에 추가된 어휘(tokenizer.add_tokens)이며 특수 토큰이 아닙니다: 모델에 이 토큰의 "
                           "임베딩 행이 필요합니다 (model.resize_token_embeddings(len(tokenizer)))",
+    # compare mode: two checkpoints side by side (issue 13)
+    "compare_left": "왼쪽",
+    "compare_right": "오른쪽",
+    "compare_waiting": "비교하려면 양쪽에 체크포인트를 하나씩 불러오세요.",
+    "compare_classes": "클래스: 각 Auto 클래스가 결정한 클래스",
+    "compare_component": "구성 요소",
+    "compare_config": "설정: 다른 필드만",
+    "compare_fields_differ": "개 필드가 다름",
+    "compare_same_config": "두 설정이 같습니다.",
+    "compare_absent": "(설정 안 됨)",
+    "compare_tokens": "같은 텍스트를 두 토크나이저로",
+    "compare_no_tokenizer": "이쪽에는 토크나이저가 없습니다.",
+    "compare_same_ids": "둘 다 같은 id를 냅니다.",
+    "compare_other_ids": "두 토크나이저의 id가 다릅니다.",
+    "compare_images": "같은 이미지를 두 이미지 프로세서로",
+    "compare_no_image_processor": "이쪽에는 이미지 프로세서가 없습니다.",
+    "compare_settings_differ": "다른 프로세서 설정",
+    "compare_same_settings": "두 프로세서의 설정이 같습니다.",
+    "compare_shapes": "모델: 같은 입력에서의 파라미터 수와 형태",
+    "compare_model_class": "모델 클래스",
+    "compare_failed": "이쪽은 계산할 수 없습니다",
 }
 
 ZH = {
@@ -418,6 +460,27 @@ ZH = {
     "added_tokens": "个添加的词元",
     "added_token_legend": "分词器新增词表中的词元（tokenizer.add_tokens），不是特殊词元：模型需要为它准备一行嵌入"
                           "（model.resize_token_embeddings(len(tokenizer))）",
+    # compare mode: two checkpoints side by side (issue 13)
+    "compare_left": "左侧",
+    "compare_right": "右侧",
+    "compare_waiting": "在两侧各加载一个检查点即可比较。",
+    "compare_classes": "类：每个 Auto 类解析为什么",
+    "compare_component": "组件",
+    "compare_config": "配置：只列出不同的字段",
+    "compare_fields_differ": "个字段不同",
+    "compare_same_config": "两个配置相同。",
+    "compare_absent": "（未设置）",
+    "compare_tokens": "同一文本经过两个分词器",
+    "compare_no_tokenizer": "这一侧没有分词器。",
+    "compare_same_ids": "两者给出相同的 id。",
+    "compare_other_ids": "两个分词器给出的 id 不同。",
+    "compare_images": "同一图像经过两个图像处理器",
+    "compare_no_image_processor": "这一侧没有图像处理器。",
+    "compare_settings_differ": "不同的处理器设置",
+    "compare_same_settings": "两个处理器的设置相同。",
+    "compare_shapes": "模型：同一输入上的参数量和形状",
+    "compare_model_class": "模型类",
+    "compare_failed": "无法计算这一侧",
 }
 
 TABLES = {"en": EN, "ko": KO, "zh": ZH}

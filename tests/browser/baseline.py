@@ -1,10 +1,6 @@
-"""Screenshots compared with committed baselines, within a tolerance (as ipywidgets' own visual tests do).
-
-Both sides are reduced the same way before comparing: half size, 64 colours. That keeps the committed PNGs
-small and ignores sub-pixel font smoothing. A pixel differs when one of its channels is off by more than
-``CHANNEL_STEP``; a screenshot matches when at most ``tolerance`` of its pixels differ. Run the browser tests
-with ``EXPLORER_UPDATE_BASELINES=1`` to rewrite the baselines (look at them before committing).
-"""
+"""Screenshots compared with committed baselines, as ipywidgets' own visual tests do: a screenshot passes when at
+most ``tolerance`` of its pixels differ from tests/browser/baselines/NAME.png. ``EXPLORER_UPDATE_BASELINES=1``
+rewrites the baselines instead (look at them before committing)."""
 
 from __future__ import annotations
 
@@ -13,41 +9,58 @@ import os
 from pathlib import Path
 
 import numpy as np
-from lab_page import ARTIFACTS
+import pytest
+from lab_page import ARTIFACTS  # where a failing screenshot and its difference are kept
 from PIL import Image
 
 BASELINES = Path(__file__).parent / "baselines"
-CHANNEL_STEP = 24  # out of 255
-COLOURS = 64
+UPDATE = "EXPLORER_UPDATE_BASELINES"
 
 
-def reduced(png_bytes: bytes) -> Image.Image:
-    """Half size, ``COLOURS`` colours (a palette image: what a baseline stores)."""
-    image = Image.open(io.BytesIO(png_bytes)).convert("RGB")
-    half = image.resize((max(image.width // 2, 1), max(image.height // 2, 1)), Image.Resampling.BOX)
-    return half.quantize(COLOURS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+def read_png(data: bytes) -> Image.Image:
+    """The picture in ``data``, decoded and in RGB (no file left open)."""
+    with Image.open(io.BytesIO(data)) as image:
+        return image.convert("RGB")
+
+
+def different_pixels(actual: Image.Image, expected: Image.Image) -> np.ndarray:
+    """True where a pixel's colour differs at all (two RGB images of one size)."""
+    return np.any(np.asarray(actual) != np.asarray(expected), axis=-1)
 
 
 def difference_ratio(actual: Image.Image, expected: Image.Image) -> float:
-    """The share of pixels that differ (1.0 when the sizes differ)."""
-    if actual.size != expected.size:
-        return 1.0
-    delta = np.abs(np.asarray(actual, dtype=np.int16) - np.asarray(expected, dtype=np.int16)).max(axis=2)
-    return float((delta > CHANNEL_STEP).mean())
+    """The share of pixels whose colour differs at all."""
+    return float(different_pixels(actual, expected).mean())
 
 
-def assert_screenshot(png_bytes: bytes, name: str, tolerance: float = 0.01) -> None:
-    """``png_bytes`` matches tests/browser/baselines/``name``.png within ``tolerance`` (a share of pixels);
-    with EXPLORER_UPDATE_BASELINES=1 the baseline is rewritten instead. The screenshot is kept in artifacts/."""
+def keep_failure(name: str, actual: Image.Image, expected: Image.Image) -> Path:
+    """The failing screenshot beside the baseline, for a person to look at."""
     ARTIFACTS.mkdir(exist_ok=True)
-    (ARTIFACTS / f"{name}.png").write_bytes(png_bytes)
-    actual = reduced(png_bytes)
-    path = BASELINES / f"{name}.png"
-    if os.environ.get("EXPLORER_UPDATE_BASELINES") == "1":
+    path = ARTIFACTS / f"{name}-actual.png"
+    actual.save(path)
+    if actual.size == expected.size:
+        difference = different_pixels(actual, expected)
+        Image.fromarray((difference * 255).astype(np.uint8)).save(ARTIFACTS / f"{name}-difference.png")
+    return path
+
+
+def assert_screenshot(png_bytes: bytes, name: str, tolerance: float = 0.02) -> None:
+    """``png_bytes`` (a Playwright screenshot) matches the baseline ``name`` within ``tolerance``."""
+    baseline = BASELINES / f"{name}.png"
+    if os.environ.get(UPDATE) == "1":
         BASELINES.mkdir(exist_ok=True)
-        actual.save(path, optimize=True)
+        baseline.write_bytes(png_bytes)
         return
-    assert path.is_file(), f"no baseline {path}: run with EXPLORER_UPDATE_BASELINES=1 and commit it"
-    ratio = difference_ratio(actual.convert("RGB"), Image.open(path).convert("RGB"))
-    assert ratio <= tolerance, (f"{name}: {ratio:.2%} of pixels differ from {path.name} (tolerance {tolerance:.2%}); "
-                                f"see artifacts/{name}.png")
+    if not baseline.is_file():
+        pytest.fail(f"{baseline} is missing: run this test once with {UPDATE}=1 to write it, look at it, commit it.")
+    actual, expected = read_png(png_bytes), read_png(baseline.read_bytes())
+    if actual.size != expected.size:
+        kept = keep_failure(name, actual, expected)
+        pytest.fail(f"the screenshot {name} is {actual.size[0]}x{actual.size[1]}, its baseline {baseline} "
+                    f"{expected.size[0]}x{expected.size[1]} (kept as {kept}); if the change is intended, "
+                    f"rerun with {UPDATE}=1.")
+    ratio = difference_ratio(actual, expected)
+    if ratio > tolerance:
+        kept = keep_failure(name, actual, expected)
+        pytest.fail(f"the screenshot {name} differs from {baseline} in {ratio:.1%} of its pixels (tolerance "
+                    f"{tolerance:.1%}; kept as {kept}); if the change is intended, rerun with {UPDATE}=1.")

@@ -1,7 +1,7 @@
 """The real-browser suite: JupyterLab on 127.0.0.1, driven in headless Chromium by Playwright.
 
-Chromium is Debian's (`apt-get install -y chromium`, which `.ci/run` does): Playwright's own browsers cannot be
-downloaded here. Screenshots go to tests/browser/artifacts/ (gitignored) for a human to look at.
+Chromium is Debian's (`apt-get install -y chromium`, which `tools/setup-machine.sh` does): Playwright's own
+browsers cannot be downloaded here. Screenshots go to tests/browser/artifacts/ (gitignored) for a human to look at.
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def browser() -> Iterator[object]:
     """Headless Debian Chromium under Playwright."""
     if not CHROMIUM.is_file():
         pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's Chromium. Run "
-                    "`apt-get update && apt-get install -y chromium` (the apt step of .ci/run).")
+                    "`bash tools/setup-machine.sh` (the README's second set-up command).")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
