@@ -5,12 +5,13 @@ catalog id, selecting every tab, and no output area of the notebook holds a stde
 
 from __future__ import annotations
 
-import shutil
+import io
 
 import nbformat
 import pytest
 from baseline import assert_screenshot
 from lab_page import ARTIFACTS, open_notebook, open_tab, run_all_cells
+from PIL import Image
 from playwright.sync_api import Page, expect
 
 VIEWPORT = {"width": 1366, "height": 768}
@@ -34,6 +35,33 @@ CHECKPOINTS = [
 # the README's pictures (docs/explorer.png, docs/explorer-dark.png), from these screenshots
 README_PICTURES = {("Resolution", "light"): "explorer-page.png", ("Text", "dark"): "explorer-page-dark.png"}
 STDERR = '[data-mime-type="application/vnd.jupyter.stderr"]'
+
+
+def fixed_palette() -> Image.Image:
+    """A 6x6x6 colour cube and 40 greys: each pixel maps to its nearest colour on its own, so a change to some
+    pixels changes only those (an adaptive palette could shift every colour)."""
+    levels = [round(255 * step / 5) for step in range(6)]
+    colours = [(r, g, b) for r in levels for g in levels for b in levels]
+    colours += [(grey, grey, grey) for grey in range(6, 256, 6)][:40]
+    palette = Image.new("P", (1, 1))
+    palette.putpalette([channel for colour in colours for channel in colour])
+    return palette
+
+
+PALETTE = fixed_palette()
+
+
+def small_screenshot(page: Page, name: str) -> bytes:
+    """The page at half size in the fixed palette: a baseline of 10-20 KB instead of 130 KB, the same for the
+    same screen. The full screenshot is kept in artifacts/ for a person (and the README)."""
+    full = page.screenshot()
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"{name}.png").write_bytes(full)
+    image = Image.open(io.BytesIO(full)).convert("RGB")
+    half = image.resize((image.width // 2, image.height // 2), Image.Resampling.BOX)
+    buffer = io.BytesIO()
+    half.quantize(palette=PALETTE, dither=Image.Dither.NONE).save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
 
 
 @pytest.fixture
@@ -96,10 +124,10 @@ def test_each_tab_fits_a_projector_in_light_and_dark_and_matches_its_baseline(la
                 expect(projector.locator(f".explorer-tabs {essential}:visible").first).to_be_visible(timeout=LOAD_MS)
                 bring_app_to_top(projector)
                 name = f"tab-{title.lower()}-{theme}"
-                assert_screenshot(projector.screenshot(), name)
+                assert_screenshot(small_screenshot(projector, name), name)
                 assert_visible_without_scrolling(projector, essential, f"{checkpoint}, tab {title}")
                 if (title, theme) in README_PICTURES:  # the whole screen, for docs/
-                    shutil.copy(ARTIFACTS / f"{name}.png", ARTIFACTS / README_PICTURES[title, theme])
+                    (ARTIFACTS / README_PICTURES[title, theme]).write_bytes((ARTIFACTS / f"{name}.png").read_bytes())
         set_theme(projector, "light")
     assert projector.locator(".explorer-error:visible").count() == 0
 
@@ -114,7 +142,7 @@ def test_presenter_mode_enlarges_the_type(lab_server, projector):
     assert after >= 1.3 * before, (before, after)
     bring_app_to_top(projector)
     assert_visible_without_scrolling(projector, ".explorer-diagram", "presenter mode, tab Resolution")
-    assert_screenshot(projector.screenshot(), "presenter-resolution-light")
+    assert_screenshot(small_screenshot(projector, "presenter-resolution-light"), "presenter-resolution-light")
 
 
 def test_no_output_area_holds_stderr_after_every_catalog_id_in_one_app(lab_server, projector):
@@ -150,6 +178,6 @@ def test_voila_shows_the_app_alone_in_both_themes(lab_server, projector, theme):
     expect(projector.locator(".explorer-busy:visible")).to_have_count(0, timeout=LOAD_MS)
     assert projector.get_by_text("from explorer import explore").count() == 0, "Voila shows the code cells"
     bring_app_to_top(projector)
-    assert_screenshot(projector.screenshot(), f"voila-resolution-{theme}")
+    assert_screenshot(small_screenshot(projector, f"voila-resolution-{theme}"), f"voila-resolution-{theme}")
     assert_visible_without_scrolling(projector, ".explorer-diagram", f"Voila, {theme}")
     assert projector.locator(STDERR).count() == 0
