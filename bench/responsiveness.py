@@ -88,7 +88,7 @@ def text_of_tokens(tokenizer, count: int, variant: int) -> str:
 
 
 def measure_text_update(app, repetitions: int) -> dict:
-    panel = app.panels["text"]
+    panel = app.show("text")  # only the selected tab renders
     panel.truncation.value = True
     panel.max_length.value = 512
     tokenizer = app.state.session.get("tokenizer")

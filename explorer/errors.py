@@ -43,6 +43,10 @@ class UnsafePathError(ExplorerError, ValueError):
     """A file name or link would lead outside the checkpoint's folder."""
 
 
+class ArchiveError(ExplorerError, ValueError):
+    """A prefetch archive (``python -m explorer unpack``) that is damaged or holds what no cache entry holds."""
+
+
 # --- Reading files ----------------------------------------------------------------------------------------
 
 

@@ -1,9 +1,9 @@
 """A resolved checkpoint (a local folder, or a Hub repository through the Hugging Face cache) -> its files.
 
-This is the only module that touches the network, and only through huggingface_hub, so explorer shares
-transformers' cache (``HF_HOME``, ``HF_HUB_CACHE``) and its offline rules (``HF_HUB_OFFLINE``,
-``local_files_only``). A :class:`Checkpoint` resolves each file once and reads it once: its paths, bytes and
-parsed JSON are kept for every Auto class of the same load, and every file is recorded in its
+With ``prefetch.py`` (the workshop command), the only module that touches the network, and only through
+huggingface_hub, so explorer shares transformers' cache (``HF_HOME``, ``HF_HUB_CACHE``) and its offline rules
+(``HF_HUB_OFFLINE``, ``local_files_only``). A :class:`Checkpoint` resolves each file once and reads it once: its
+paths, bytes and parsed JSON are kept for every Auto class of the same load, and every file is recorded in its
 :class:`ResolutionTrace`. Which checkpoint a reference names is decided in ``resolution.py``.
 """
 
@@ -240,7 +240,7 @@ class Checkpoint:
             raise self._connection_error(filename, exc) from exc
         except hub_errors.EntryNotFoundError:
             return None, ""
-        except (OSError, ValueError, *_transport_errors()) as exc:  # other HTTP errors, cut connections, timeouts
+        except (OSError, ValueError, *transport_errors()) as exc:  # other HTTP errors, cut connections, timeouts
             raise self._connection_error(filename, exc) from exc
         if isinstance(cached, Path):
             return Path(path), "cache"
@@ -251,7 +251,7 @@ class Checkpoint:
         """A fresh download must hash to the Hub's ETag (the blob's name in the cache: sha256 for large files, the
         git blob id for others); a damaged one is removed, never taken for the file."""
         blob = path.resolve()
-        data_hash = _content_hash(blob)
+        data_hash = named_hash(blob)
         if data_hash is None or data_hash == blob.name:
             return
         size = blob.stat().st_size
@@ -308,13 +308,13 @@ class Checkpoint:
                 "folder that holds it."
             )
         return errors.HubConnectionError(
-            f"Could not download {self.name_of(filename)} of {self.reference!r}: {_what_went_wrong(exc)}. Check the "
+            f"Could not download {self.name_of(filename)} of {self.reference!r}: {what_went_wrong(exc)}. Check the "
             "network and try again; with a cached copy (or a copy in explorer's offline catalog), set "
             "HF_HUB_OFFLINE=1."
         )
 
 
-def _transport_errors() -> tuple[type[Exception], ...]:
+def transport_errors() -> tuple[type[Exception], ...]:
     """The network errors of the HTTP library huggingface_hub uses (httpx2, httpx or requests, by version);
     requests' are OSErrors already."""
     import importlib
@@ -341,7 +341,7 @@ def _http_status(exc: BaseException) -> int | None:
                  if isinstance(status := getattr(getattr(e, "response", None), "status_code", None), int)), None)
 
 
-def _what_went_wrong(exc: BaseException) -> str:
+def what_went_wrong(exc: BaseException) -> str:
     """The root of a download failure, in words: the HTTP status, a timeout, or the innermost error."""
     if (status := _http_status(exc)) is not None:
         return f"the Hub answered HTTP {status}"
@@ -351,16 +351,23 @@ def _what_went_wrong(exc: BaseException) -> str:
     return f"{type(root).__name__}: {str(root).splitlines()[0] if str(root) else 'no details'}"
 
 
-def _content_hash(blob: Path) -> str | None:
+def named_hash(blob: Path) -> str | None:
     """The file's hash in the form its cache name (the Hub's ETag) has: sha256 for 64 hex digits, the git blob
     sha1 for 40; None for any other name."""
-    import hashlib
     import re
 
     if not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", blob.name):
         return None
-    digest = hashlib.sha256() if len(blob.name) == 64 else hashlib.sha1(b"blob %d\0" % blob.stat().st_size)
-    with blob.open("rb") as handle:
+    return content_hash(blob, "sha256" if len(blob.name) == 64 else "git-sha1")
+
+
+def content_hash(path: Path, algorithm: str) -> str:
+    """The file's sha256 ("sha256", an LFS file's id on the Hub) or git blob sha1 ("git-sha1", the id of any
+    file in a git repository), read in 1 MiB pieces."""
+    import hashlib
+
+    digest = hashlib.sha256() if algorithm == "sha256" else hashlib.sha1(b"blob %d\0" % path.stat().st_size)
+    with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()

@@ -108,13 +108,15 @@ class PickleFile:
 
 
 WeightsFile = SafetensorsFile | PickleFile
+# The weight files explorer reads, in its order of preference: (shard index, single file, reader) per format
+WEIGHT_FORMATS = ((SAFE_INDEX, SAFE_WEIGHTS, SafetensorsFile), (BIN_INDEX, BIN_WEIGHTS, PickleFile))
 
 
 def open_weights(checkpoint: Checkpoint, stage: str) -> list[WeightsFile]:
     """The checkpoint's weight files, safetensors first, the choice recorded in the trace; [] when it has
     none (see :func:`no_weights_error`). Each file is opened once per checkpoint: a second model loaded from
     the same open checkpoint (the app's backbone after its model) maps the same memory."""
-    for index, single, reader in ((SAFE_INDEX, SAFE_WEIGHTS, SafetensorsFile), (BIN_INDEX, BIN_WEIGHTS, PickleFile)):
+    for index, single, reader in WEIGHT_FORMATS:
         if checkpoint.has(single):
             checkpoint.trace.decide(stage, checkpoint.name_of(single), "", None, "weights read from this file")
             return [open_once(checkpoint, reader, single, single)]
@@ -136,6 +138,9 @@ def no_weights_error(checkpoint: Checkpoint) -> errors.EntryNotFoundError:
     weights it has, if any."""
     others = [name for name in OTHER_FRAMEWORKS if checkpoint.has(name)]
     hint = f" It has {', '.join(others)}: only PyTorch weights are supported." if others else ""
+    if checkpoint.folder is None and checkpoint.offline:  # e.g. a download cut after config.json
+        hint += (" Offline, only the Hugging Face cache was looked in: the weights may be on the Hub but not in the "
+                 f"cache (fetch them once online: python -m explorer prefetch {checkpoint.reference}).")
     return errors.EntryNotFoundError(
         f"{checkpoint.describe()} has no weights: none of {SAFE_WEIGHTS}, {SAFE_INDEX}, {BIN_WEIGHTS}, "
         f"{BIN_INDEX}.{hint} For a model with random weights, use from_config(config)."

@@ -7,8 +7,9 @@ for the CDN, the redirect carrying ``X-Linked-Etag`` / ``X-Linked-Size``; errors
 ``X-Error-Code``. ``/api/models/{repo}[/revision/{rev}]`` and ``/api/models/{repo}/tree/{rev}`` list a commit.
 
 Faults are switched on per test with :meth:`HubServer.fault`: a status code (with an ``X-Error-Code``), a delay
-before answering, a body cut after N bytes, a lying ``Content-Length``; :meth:`HubServer.stop` takes the server
-away. ``HubServer.requests`` records every request, so a test can tell a download from a cache hit.
+before answering, a body cut or stalled after N bytes, a lying ``Content-Length``; :meth:`HubServer.stop` takes the
+server away. ``HubServer.requests`` records every request, so a test can tell a download from a cache hit, and
+``HubServer.ranges`` the ``Range`` asked by each resumed download.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class Fault:
     error_code: str | None = None  # the Hub's X-Error-Code for that status
     delay: float = 0.0  # seconds to wait before answering
     cut_after: int | None = None  # send this many body bytes, then close the connection
+    stall_after: int | None = None  # send this many body bytes, then wait ``stall`` seconds before the rest
+    stall: float = 0.0
     content_length: int | None = None  # announce this Content-Length instead of the true one
     times: int | None = None  # how many requests it hits; None: until cleared
     hits: int = 0
@@ -69,6 +72,7 @@ class HubServer:
         self.blobs: dict[str, bytes] = {}  # sha256 -> bytes, what the "CDN" serves
         self.faults: list[Fault] = []
         self.requests: list[tuple[str, str]] = []  # (method, path)
+        self.ranges: list[tuple[str, str]] = []  # (path, Range header) of requests that asked for part of a file
         self._lock = threading.Lock()
         self._servers: list[ThreadingHTTPServer] = []
         self._urls: list[str] = []
@@ -109,9 +113,11 @@ class HubServer:
         with self._lock:
             self.faults.clear()
 
-    def _take_fault(self, method: str, path: str) -> Fault | None:
+    def _take_fault(self, method: str, path: str, ranged: str | None) -> Fault | None:
         with self._lock:
             self.requests.append((method, path))
+            if ranged:
+                self.ranges.append((path, ranged))
             for fault in self.faults:
                 if fault.matches(method, path):
                     fault.hits += 1
@@ -190,7 +196,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _answer(self, send_body: bool) -> None:
         path = unquote(urlsplit(self.path).path)
-        fault = self.hub._take_fault(self.command, path)
+        fault = self.hub._take_fault(self.command, path, self.headers.get("Range"))
         if fault and fault.delay:
             time.sleep(fault.delay)
         if fault and fault.status:
@@ -247,6 +253,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(2)  # the connection drops mid-file
             return
+        if fault and fault.stall_after is not None:
+            self.wfile.write(body[: fault.stall_after])
+            self.wfile.flush()
+            time.sleep(fault.stall)
+            body = body[fault.stall_after:]
+            length -= fault.stall_after
         self.wfile.write(body[:length])
         if length != len(body):
             self.close_connection = True

@@ -11,6 +11,7 @@ import explorer
 
 PACKAGE = Path(explorer.__file__).parent
 LOADING = {"explorer.modeling", "explorer.weights", "explorer.loading", "explorer.initialisation"}
+COMMANDS = {"explorer.__main__", "explorer.prefetch"}  # the command line sits above every layer, the app aside
 
 
 def module_name(path: Path) -> str:
@@ -102,15 +103,16 @@ def test_only_the_resolution_step_and_the_app_import_the_catalog():
     """The catalog is one resolver: hub.py, the loader and the weight files never import it."""
     graph = import_graph()
     importers = {name for name, targets in graph.items() if "explorer.catalog" in targets}
-    assert {name for name in importers if not name.startswith("explorer.widgets")} <= {"explorer.__main__"}
+    assert {name for name in importers if not name.startswith("explorer.widgets")} <= COMMANDS
     assert not importers & (LOADING | {"explorer.hub", "explorer.resolution"})  # resolution names it by path
 
 
 def test_the_pipelines_sit_above_the_auto_classes():
-    """Only the package's lazy names and the app may import the pipelines; the pipelines import the Auto
-    classes, never the app, and the catalog only through the ids they resolve."""
+    """Only the package's lazy names, the command line (prefetch reads the tasks' default ids) and the app may
+    import the pipelines; the pipelines import the Auto classes, never the app, and the catalog only through the
+    ids they resolve."""
     graph = import_graph()
     importers = {name for name, targets in graph.items()
                  if not name.startswith("explorer.pipelines") and any(t.startswith("explorer.pipelines") for t in targets)}
-    assert {name for name in importers if not name.startswith("explorer.widgets")} <= {"explorer"}
+    assert {name for name in importers if not name.startswith("explorer.widgets")} <= {"explorer", *COMMANDS}
     assert "explorer.auto" in graph["explorer.pipelines"]

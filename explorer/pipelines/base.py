@@ -282,9 +282,12 @@ class Pipeline(ABC):
         tensors = {key: plain(value) for key, value in result.inputs.items() if isinstance(value, torch.Tensor)}
         ids = tensors.get("input_ids")
         tokens = self.tokenizer.convert_ids_to_tokens(ids[0]) if ids is not None and self.tokenizer else []
-        outputs = {key: plain(value) for key, value in result.outputs.items()
-                   if isinstance(value, (torch.Tensor, tuple))}
-        return ChunkSteps(tokens, tensors, outputs)
+        return ChunkSteps(tokens, tensors, self.recorded_outputs(result))
+
+    def recorded_outputs(self, result: ChunkResult) -> dict[str, Any]:
+        """The model's raw outputs for one chunk as the record keeps them: every tensor (a task whose outputs are
+        large keeps the part its postprocessing reads)."""
+        return {key: plain(value) for key, value in result.outputs.items() if isinstance(value, (torch.Tensor, tuple))}
 
 
 def plain_parameters(params: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from typing import Any
 import torch
 
 from .. import errors
-from .base import ChunkResult, Pipeline, Step, check_text
+from .base import ChunkResult, Pipeline, Step, check_text, plain
 
 logger = logging.getLogger(__name__)
 
@@ -73,12 +73,11 @@ class FillMaskPipeline(Pipeline):
         if target_ids is not None:
             top_k = min(top_k, len(target_ids))
         input_ids = results[0].inputs["input_ids"][0]
-        masked = torch.nonzero(input_ids == self.tokenizer.mask_token_id, as_tuple=False).squeeze(-1)
-        logits = results[0].outputs["logits"][0, masked, :]
-        probabilities = logits.softmax(dim=-1)
+        masked = self.mask_positions(results[0])
+        probabilities = results[0].outputs["logits"][0, masked, :].softmax(dim=-1)
         steps.append(Step("mask positions", "where the mask tokens are", masked.tolist()))
         steps.append(Step("softmax", "softmax over the vocabulary of the logits at each mask (the value is its "
-                          "shape: masks x vocabulary; the chunk's model_outputs hold every logit)",
+                          "shape: masks x vocabulary; the chunk's model_outputs hold those logits)",
                           list(probabilities.shape)))
         if target_ids is not None:
             probabilities = probabilities[..., target_ids]
@@ -92,6 +91,14 @@ class FillMaskPipeline(Pipeline):
         steps.append(Step("top_k", f"the {top_k} most probable tokens at each mask, decoded into the sequence",
                           rows))
         return rows[0] if single else rows
+
+    def mask_positions(self, result: ChunkResult) -> torch.Tensor:
+        return torch.nonzero(result.inputs["input_ids"][0] == self.tokenizer.mask_token_id).squeeze(-1)
+
+    def recorded_outputs(self, result: ChunkResult) -> dict[str, Any]:
+        """The logits at the masks only: every position's row of the vocabulary (512 x 30,522 for bert-base) as
+        Python numbers would take seconds and half a GiB, for rows the postprocessing never reads."""
+        return {"logits at the masks": plain(result.outputs["logits"][:, self.mask_positions(result), :])}
 
     def proposition(self, input_ids: torch.Tensor, position: int, score: float, token: int,
                     skip_special_tokens: bool) -> dict[str, Any]:

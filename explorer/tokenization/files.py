@@ -25,6 +25,9 @@ TOKENIZER_FILE = "tokenizer.json"
 TOKENIZER_CONFIG = "tokenizer_config.json"
 SPECIAL_TOKENS_MAP_FILE = "special_tokens_map.json"
 ADDED_TOKENS_FILE = "added_tokens.json"
+WORDPIECE_VOCAB = "vocab.txt"
+BPE_VOCAB = "vocab.json"
+BPE_MERGES = "merges.txt"
 
 SPECIAL_TOKENS_ATTRIBUTES = ("bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
 
@@ -214,15 +217,15 @@ def no_tokenizer_json(checkpoint: Checkpoint, why: str) -> errors.EntryNotFoundE
 
 def read_wordpiece_vocab(checkpoint: Checkpoint, needed_for: str) -> dict[str, int]:
     """vocab.txt, one token per line (the tokenizers library reads it: it is handed the path)."""
-    path = checkpoint.require("vocab.txt", needed_for)
-    return _read_vocab_file(WordPiece.read_file, checkpoint.name_of("vocab.txt"), str(path))
+    path = checkpoint.require(WORDPIECE_VOCAB, needed_for)
+    return _read_vocab_file(WordPiece.read_file, checkpoint.name_of(WORDPIECE_VOCAB), str(path))
 
 
 def read_bpe_vocab(checkpoint: Checkpoint, needed_for: str) -> tuple[dict[str, int], list[tuple[str, str]]]:
     """vocab.json and merges.txt (the tokenizers library reads them: it is handed the paths)."""
-    vocab_path = checkpoint.require("vocab.json", needed_for)
-    merges_path = checkpoint.require("merges.txt", needed_for)
-    names = f"{checkpoint.name_of('vocab.json')} / {checkpoint.name_of('merges.txt')}"
+    vocab_path = checkpoint.require(BPE_VOCAB, needed_for)
+    merges_path = checkpoint.require(BPE_MERGES, needed_for)
+    names = f"{checkpoint.name_of(BPE_VOCAB)} / {checkpoint.name_of(BPE_MERGES)}"
     return _read_vocab_file(BPE.read_file, names, str(vocab_path), str(merges_path))
 
 

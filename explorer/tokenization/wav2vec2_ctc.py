@@ -33,10 +33,10 @@ from .. import errors
 from ..hub import Checkpoint, load_json_file
 from ..outputs import ModelOutput
 from .base import default_if_none, to_python
-from .files import SPECIAL_TOKENS_ATTRIBUTES, STAGE, as_token, read_settings, write_json
+from .files import BPE_VOCAB, SPECIAL_TOKENS_ATTRIBUTES, STAGE, as_token, read_settings, write_json
 from .python_backend import PythonBackend
 
-VOCAB_FILE = "vocab.json"
+VOCAB_FILE = BPE_VOCAB  # a JSON token -> id map, under the name BPE vocabularies use
 
 CharOffsets = list[dict[str, Any]]
 

@@ -17,11 +17,12 @@ from typing import Any
 from PIL import Image
 
 from .. import errors, registry
+from ..tokenization.files import BPE_VOCAB, TOKENIZER_CONFIG, TOKENIZER_FILE, WORDPIECE_VOCAB
 from .logs import Message, captured
 
 # files any tokenizer is read from: a checkpoint with none of them has no tokenizer (its model type may still
 # have a tokenizer class, as wav2vec2 classifiers saved without a vocabulary)
-TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "vocab.json")
+TOKENIZER_FILES = (TOKENIZER_FILE, TOKENIZER_CONFIG, WORDPIECE_VOCAB, BPE_VOCAB)
 
 
 @dataclass

@@ -52,7 +52,10 @@ def test_steps_show_the_mask_its_scores_and_the_fills(tiny):
     position = chunk.tokens.index("[MASK]")
     names = [step.name for step in item.postprocessing]
     assert names == ["mask positions", "softmax", "top_k"] and item.postprocessing[0].value == [position]
-    logits = chunk.model_outputs["logits"][0][position]
+    # the record keeps the logits at the masks only: one row of the vocabulary per mask
+    assert list(chunk.model_outputs) == ["logits at the masks"]
+    (logits,) = chunk.model_outputs["logits at the masks"][0]
+    assert logits == pipe.model(**pipe.tokenizer(TEXTS[0], return_tensors="pt")).logits[0, position].tolist()
     best = sorted(range(len(logits)), key=lambda token: logits[token], reverse=True)[:3]
     assert [fill["token"] for fill in result] == best == [fill["token"] for fill in item.postprocessing[-1].value[0]]
 

@@ -1,6 +1,7 @@
 """Tiny checkpoints for the app's tests, made with explorer's own configs and save_pretrained (no catalog, no
-Hub): a BERT sentiment classifier and a masked LM on all-MiniLM-L6-v2's vocabulary, a ViT image classifier,
-a ConvNeXt with stages, and a Wav2Vec2 CTC model with its feature extractor and character tokenizer."""
+Hub): a BERT sentiment classifier, a masked LM, a token classifier and a QA model on all-MiniLM-L6-v2's
+vocabulary, a ViT image classifier, a ConvNeXt with stages, and a Wav2Vec2 CTC model with its feature extractor
+and character tokenizer."""
 
 from __future__ import annotations
 
@@ -43,6 +44,12 @@ def checkpoints(tmp_path_factory, minilm_path) -> dict[str, Path]:
                                        minilm_path)
     made["mlm"] = with_tokenizer(save_model("BertForMaskedLM", explorer.BertConfig(**BERT), root / "mlm"),
                                  minilm_path)
+    tags = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
+    ner = explorer.BertConfig(**BERT, id2label=dict(enumerate(tags)), label2id={tag: i for i, tag in enumerate(tags)},
+                              initializer_range=1.0)  # logits far apart: some tokens are labelled other than O
+    made["ner"] = with_tokenizer(save_model("BertForTokenClassification", ner, root / "ner"), minilm_path)
+    made["qa"] = with_tokenizer(save_model("BertForQuestionAnswering", explorer.BertConfig(**BERT), root / "qa"),
+                                minilm_path)
     vit = explorer.ViTConfig(image_size=32, patch_size=8, hidden_size=16, num_hidden_layers=2,
                              num_attention_heads=2, intermediate_size=32, id2label={0: "cat", 1: "dog", 2: "fish"},
                              label2id={"cat": 0, "dog": 1, "fish": 2})

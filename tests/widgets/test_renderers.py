@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from explorer import AutoTokenizer
+from explorer.pipelines.base import CallSteps, ChunkSteps, ItemSteps, Step
 from explorer.samples import PHOTO
 from explorer.widgets.i18n import EN
 from explorer.widgets.render import audio, charts, colors, diagram, html, images, outputs, resolution, tokens
@@ -284,52 +285,136 @@ def test_the_backbone_view_names_its_stages_above_the_grid():
     assert "stage1: [2, 4, 4]" in grid and len(images_in(grid)) == 2
 
 
-TEXT_RUN = outputs.RunFacts("AutoModelForSequenceClassification", "BertForSequenceClassification", "text",
-                            tokens=["[CLS]", "a", "<b>", "[SEP]"], input_shapes={"input_ids": [1, 4]})
-IMAGE_RUN = outputs.RunFacts("AutoModelForImageClassification", "ViTForImageClassification", "image",
-                             input_shapes={"pixel_values": [1, 3, 32, 32]})
+TEXT_RUN = outputs.RunFacts("AutoModelForSequenceClassification", "BertForSequenceClassification", "text")
 
 
-def test_a_classification_shows_the_three_steps_in_order():
-    view = outputs.classification(TEXT_RUN, [1, 2], [("NEG", 0.123456), ("POS <x>", -1.5)],
-                                  [("POS <x>", 0.75), ("NEG", 0.25)], EN)
+def call(task, chunks, steps, output, given="a <b> c", **parameters):
+    """A pipeline's record of one call, as plain data."""
+    return CallSteps(task, 1, parameters, [ItemSteps(given, chunks, steps, output)])
+
+
+TOKENS = ChunkSteps(["[CLS]", "a", "<b>", "[SEP]"], {"input_ids": [[101, 1037, 9999, 102]]},
+                    {"logits": [[0.123456, -1.5]]})
+SCORES = [Step("logits", "the <head>'s output", [0.123456, -1.5]), Step("softmax", "softmax over the logits",
+                                                                         [0.75, 0.25]),
+          Step("id2label", "names", [{"label": "POS <x>", "score": 0.75}, {"label": "NEG", "score": 0.25}])]
+
+
+def test_the_steps_view_shows_inputs_raw_outputs_every_step_and_the_result_in_order():
+    steps = call("text-classification", [TOKENS], SCORES, SCORES[-1].value, top_k=5)
+    view = outputs.pipeline_steps(TEXT_RUN, steps, EN)
     assert view.startswith('<div class="explorer-note">AutoModelForSequenceClassification -&gt; '
-                           "BertForSequenceClassification · input: text</div>")
-    assert titles_in(view) == ["1. Inputs", "2. Logits [1, 2]", "3. Softmax, with id2label"]
-    assert '<div class="explorer-note">[CLS] a &lt;b&gt; [SEP]</div>' in view and "input_ids" not in view
-    assert "<tr><td>NEG</td><td>0.1235</td></tr><tr><td>POS &lt;x&gt;</td><td>-1.5</td></tr>" in view
-    assert re.findall(r"width:([\d.]+)%", view) == ["75.0", "25.0"]
+                           "BertForSequenceClassification · input: text</div>"
+                           '<div class="explorer-note">Pipeline: pipeline(&#x27;text-classification&#x27;) · '
+                           "top_k=5</div>")
+    assert titles_in(view) == ["1. Inputs", "2. Raw outputs of the model", "3. Postprocessing, step by step",
+                               "4. Result"]
+    assert '<div class="explorer-note">input: a &lt;b&gt; c</div><div class="explorer-note">[CLS] a &lt;b&gt; ' \
+           "[SEP]</div>" in view
+    assert "<tr><td>input_ids</td><td>[1, 4]</td><td>[[101, 1037, 9999, 102]]</td></tr>" in view
+    assert "<tr><td>logits</td><td>[1, 2]</td><td>[[0.1235, -1.5]]</td></tr>" in view
+    assert "<tr><td>3.1 logits</td><td>the &lt;head&gt;&#x27;s output</td><td>[0.1235, -1.5]</td></tr>" in view
+    assert "<tr><td>3.3 id2label</td><td>names</td><td>[{label: POS &lt;x&gt;, score: 0.75}, " in view
+    assert ">POS &lt;x&gt;</span>" in view and re.findall(r"width:([\d.]+)%", view) == ["75.0", "25.0"]
 
 
-def test_an_image_input_shows_the_shapes_of_its_tensors():
-    view = outputs.classification(IMAGE_RUN, [1, 3], [("cat", 1.0)], [("cat", 1.0)], EN)
-    assert "input: image" in view
-    assert '<h4>1. Inputs</h4><table class="explorer-table"><tr><td>pixel_values</td><td>[1, 3, 32, 32]</td>' in view
+def test_a_call_without_parameters_says_so_and_an_image_has_no_text_input():
+    chunk = ChunkSteps([], {"pixel_values": np.zeros((1, 3, 4, 4)).tolist()}, {"logits": [[1.0]]})
+    view = outputs.pipeline_steps(TEXT_RUN, call("image-classification", [chunk], [], [], given=None), EN)
+    assert "pipeline(&#x27;image-classification&#x27;) · default arguments" in view
+    assert "input: " not in view.split("<h4>")[1]
+    assert "<tr><td>pixel_values</td><td>[1, 3, 4, 4]</td><td>shape [1, 3, 4, 4], first row: [0, 0, 0, 0]</td>" \
+           in view
 
 
-def test_fill_mask_shows_the_masked_text_and_each_masks_predictions():
-    view = outputs.fill_mask(TEXT_RUN, "a <b> [MASK]", {3: [("hobbit", 0.6), ("<x>", 0.1)], 7: [("dwarf", 0.9)]},
-                             EN)
-    assert f'<div class="explorer-note">{EN["masked_text"]}: a &lt;b&gt; [MASK]</div>' in view
-    assert titles_in(view) == ["Top predictions (token 3)", "Top predictions (token 7)"]
-    assert ">&lt;x&gt;</span>" in view and re.findall(r"width:([\d.]+)%", view) == ["60.0", "10.0", "90.0"]
+def test_several_chunks_are_numbered():
+    view = outputs.pipeline_steps(TEXT_RUN, call("question-answering", [TOKENS, TOKENS], [], {
+        "score": 0.5, "start": 0, "end": 1, "answer": "a"}, given={"question": "q?", "context": "a <b> c"}), EN)
+    assert view.count('<div class="explorer-note">chunk 0</div>') == 2  # inputs and raw outputs
+    assert '<div class="explorer-note">question: q?</div><div class="explorer-note">context: a &lt;b&gt; c</div>' \
+           in view
 
 
-def test_a_transcription_shows_the_frame_ids_and_the_text_or_why_there_is_none():
-    view = outputs.transcription(IMAGE_RUN, [1, 3, 32], [4, 24, 0], "a <b>", EN)
-    assert titles_in(view) == ["1. Inputs", "2. Logits [1, 3, 32]", f"3. {EN['transcription']}"]
-    assert '<div class="explorer-note">4 24 0</div>' in view and view.endswith("<b>a &lt;b&gt;</b>")
-    without = outputs.transcription(IMAGE_RUN, [1, 3, 32], [4, 24, 0], None, EN)
-    assert without.endswith(f"<b>{html.esc(EN['no_tokenizer'])}</b>")
+@pytest.mark.parametrize("value, text", [
+    (0.123456, "0.1235"),
+    (list(range(10)), "[0, 1, 2, 3, 4, 5, 6, 7, ... (2 more)]"),
+    ([[1.0, 2.0], [3.0, 4.0]], "[[1, 2], [3, 4]]"),
+    ([[[0.5] * 3] * 2] * 2, "shape [2, 2, 3], first row: [0.5, 0.5, 0.5]"),
+    ([["a", "b"], ["c"]], "[[a, b], [c]]"),
+    ({"text": "x", "chunks": []}, "{text: x, chunks: []}"),
+    ("words", "words"),
+])
+def test_plain_values_are_shown_short(value, text):
+    assert outputs.compact(value) == text
+
+
+def test_ragged_lists_have_the_shape_of_their_even_levels():
+    assert outputs.shape_of([["a", "b"], ["c"]]) == [2]
+    assert outputs.shape_of([[1, 2], [3, 4], [5, 6]]) == [3, 2] and outputs.shape_of(7) == []
+
+
+def test_fill_mask_shows_each_masks_proposals():
+    one = [{"score": 0.6, "token": 1, "token_str": "<x>", "sequence": "a <x>"}]
+    for result, masks in ((one, 1), ([one, one], 2)):
+        view = outputs.pipeline_steps(TEXT_RUN, call("fill-mask", [TOKENS], [], result), EN)
+        assert view.count(f"{EN['predictions']} ({EN['mask']}") == masks
+        assert view.count(">&lt;x&gt;</span>") == masks
+
+
+def test_entities_are_marked_in_the_text_and_listed():
+    entities = [{"entity_group": "PER", "score": 0.9, "word": "b", "start": 3, "end": 4},
+                {"entity_group": "LOC", "score": 0.25, "word": "c", "start": 6, "end": 7}]
+    view = outputs.pipeline_steps(TEXT_RUN, call("token-classification", [TOKENS], [], entities, given="a <b> c"), EN)
+    assert '<div class="explorer-source">a &lt;<mark class="explorer-span" style="background:hsl(108,75%,78%)" ' \
+           'title="PER 0.9">b</mark>&gt; <mark class="explorer-span" style="background:hsl(30,75%,78%)" ' \
+           'title="LOC 0.25">c</mark></div>' in view
+    assert "<tr><td>PER</td><td>b</td><td>0.9</td><td>3:4</td></tr>" in view
+    none = outputs.pipeline_steps(TEXT_RUN, call("token-classification", [TOKENS], [], []), EN)
+    assert EN["no_entities"] in none
+
+
+def test_the_answer_is_marked_in_the_context():
+    answer = {"score": 0.5, "start": 2, "end": 5, "answer": "<b>"}
+    view = outputs.pipeline_steps(TEXT_RUN, call("question-answering", [TOKENS], [], answer,
+                                                 given={"question": "q", "context": "a <b> c"}), EN)
+    assert 'title="0.5">&lt;b&gt;</mark> c</div>' in view
+    assert "answer: &#x27;&lt;b&gt;&#x27; · score 0.5" in view
+
+
+def test_a_transcription_is_the_text_or_says_it_is_empty():
+    for text, shown in (("a <b>", "<b>a &lt;b&gt;</b>"), ("", html.note(EN["empty_transcription"]))):
+        view = outputs.pipeline_steps(TEXT_RUN, call("automatic-speech-recognition", [TOKENS], [], {"text": text}),
+                                      EN)
+        assert view.endswith(f"<h4>4. Result</h4>{shown}")
+
+
+def test_features_show_their_shape_and_an_unknown_task_its_result():
+    features = outputs.pipeline_steps(TEXT_RUN, call("feature-extraction", [TOKENS], [], [[[0.0] * 3] * 4]), EN)
+    assert features.endswith(html.note(f"{EN['features']}: [1, 4, 3]"))
+    other = outputs.pipeline_steps(TEXT_RUN, call("text-generation", [TOKENS], [], [{"generated_text": "<b>"}]),
+                                   EN)
+    assert other.endswith(html.note("[{generated_text: <b>}]"))
 
 
 def test_the_hidden_states_summary_has_one_row_per_tensor():
-    view = outputs.hidden_states(TEXT_RUN, [("last_hidden_state", [1, 4, 8], 0.5, 1.0),
-                                            ("attentions[0]", [1, 2, 4, 4], 0.123456, 0.25)], EN)
-    assert titles_in(view) == ["1. Inputs", EN["hidden_states"]]
+    view = outputs.hidden_states([("last_hidden_state", [1, 4, 8], 0.5, 1.0),
+                                  ("attentions[0]", [1, 2, 4, 4], 0.123456, 0.25)], EN)
+    assert titles_in(view) == [EN["hidden_states"]]
     assert "<tr><th>output</th><th>shape</th><th>mean</th><th>std</th></tr>" in view
     assert "<tr><td>last_hidden_state</td><td>[1, 4, 8]</td><td>0.5</td><td>1</td></tr>" in view
     assert "<tr><td>attentions[0]</td><td>[1, 2, 4, 4]</td><td>0.1235</td><td>0.25</td></tr>" in view
+
+
+def test_a_model_run_alone_says_why_and_shows_its_inputs():
+    rows = [("logits", [1, 4, 8], 0.5, 1.0)]
+    text = outputs.RunFacts("AutoModelForCausalLM", "GPT2LMHeadModel", "text", ["a", "<b>"], {"input_ids": [1, 2]})
+    view = outputs.model_run(text, "no <pipeline>", rows, EN)
+    assert titles_in(view) == ["1. Inputs", EN["hidden_states"]]
+    assert '<div class="explorer-note">no &lt;pipeline&gt;</div><h4>1. Inputs</h4>' \
+           '<div class="explorer-note">a &lt;b&gt;</div>' in view
+    image = outputs.RunFacts("AutoModel", "ViTModel", "image", input_shapes={"pixel_values": [1, 3, 32, 32]})
+    assert '<h4>1. Inputs</h4><table class="explorer-table"><tr><td>pixel_values</td><td>[1, 3, 32, 32]</td>' \
+           in outputs.model_run(image, "why", rows, EN)
 
 
 def test_the_attention_view_titles_its_layer_head_and_shape_and_labels_the_axes():
