@@ -158,7 +158,6 @@ def measure_tab_switches(app, ids: list[str]) -> dict[str, dict[str, list[float]
         timed_load(app, reference)  # no event loop: no idle time, each click renders its tab
         time_every_tab(app, times, "busy")
         asyncio.run(after_idle(reference))
-        assert all("explorer-error" not in panel.output.value for panel in app.shown), reference
     return times
 
 
