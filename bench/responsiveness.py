@@ -8,6 +8,12 @@
   has rendered (loading is synchronous: when load returns, the panels are ready). Timed on the first visit
   (the architecture's modules imported then, files read from disk) and on repeat visits. Target: within 2 s,
   both.
+- tab switch: selecting a tab as a click does (``app.tabs.selected_index``), for every tab of every offline
+  catalog checkpoint, until its panel has rendered. Only the selected tab renders at the load; in a kernel the
+  app renders the hidden ones while the kernel is idle (an asyncio loop here, as in ipykernel), so a click after
+  that only shows the tab. Timed: right after the load with no idle time (the click renders the panel: the
+  model's forward pass, the backbone's build), after the kernel idled, and a second selection. Target: within
+  100 ms after the kernel idled and again (a click right after a load waits for the panel's work).
 - first render: in a fresh process with a kernel's packages imported (ipykernel, ipywidgets), the wall time of
   ``from explorer import explore; app = explore()`` (the default checkpoint, every panel rendered) plus
   serialising every widget's state as the front end receives it on display; once in a just-started kernel
@@ -22,6 +28,7 @@ Widgets talk to a comm that JSON-encodes every message, as a kernel's does befor
 from __future__ import annotations
 
 import argparse
+import asyncio
 import datetime
 import json
 import os
@@ -39,7 +46,7 @@ from common import cell
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 RESULTS = Path(__file__).parent / "results" / "responsiveness.md"
-TEXT_TARGET_MS, SWITCH_TARGET_S, FIRST_TARGET_S = 50.0, 2.0, 3.0
+TEXT_TARGET_MS, SWITCH_TARGET_S, FIRST_TARGET_S, TAB_TARGET_MS = 50.0, 2.0, 3.0, 100.0
 WORDS = ["the", "quick", "brown", "fox", "jumps", "over", "a", "lazy", "dog", "near", "old", "rivers", "and",
          "quiet", "towns", "where", "people", "talk", "about", "work", "love", "and", "simpler", "places"]
 
@@ -81,7 +88,7 @@ def text_of_tokens(tokenizer, count: int, variant: int) -> str:
 
 
 def measure_text_update(app, repetitions: int) -> dict:
-    panel = app.panels["text"]
+    panel = app.show("text")  # only the selected tab renders
     panel.truncation.value = True
     panel.max_length.value = 512
     tokenizer = app.state.session.get("tokenizer")
@@ -115,6 +122,45 @@ def measure_switches(app, ids: list[str], repetitions: int) -> tuple[dict[str, f
     return first, times
 
 
+def timed_tab(app, index: int) -> float:
+    start = time.perf_counter()
+    app.tabs.selected_index = index
+    return (time.perf_counter() - start) * 1000
+
+
+TAB_CASES = {"busy": "right after the load (renders it)", "idle": "after the kernel idled", "again": "again"}
+
+
+async def idle(app) -> None:
+    """Let the event loop run until the app has rendered every hidden tab (what a kernel does between messages)."""
+    while any(panel.stale for panel in app.shown):
+        await asyncio.sleep(0.01)
+
+
+def time_every_tab(app, times: dict[str, dict[str, list[float]]], case: str) -> None:
+    tabs = list(range(1, len(app.shown))) + [0]  # every tab but the one open after the load, then back to it
+    for index in tabs:
+        elapsed = timed_tab(app, index)
+        times.setdefault(app.tabs.titles[index], {name: [] for name in TAB_CASES})[case].append(elapsed)
+
+
+def measure_tab_switches(app, ids: list[str]) -> dict[str, dict[str, list[float]]]:
+    """Per tab title and case (TAB_CASES): ms of selecting it, over every catalog checkpoint that has the tab."""
+    times: dict[str, dict[str, list[float]]] = {}
+
+    async def after_idle(reference: str) -> None:
+        timed_load(app, reference)
+        await idle(app)
+        time_every_tab(app, times, "idle")
+        time_every_tab(app, times, "again")
+
+    for reference in ids:
+        timed_load(app, reference)  # no event loop: no idle time, each click renders its tab
+        time_every_tab(app, times, "busy")
+        asyncio.run(after_idle(reference))
+    return times
+
+
 def first_render_child(with_torch: bool) -> None:
     """In a fresh process: the kernel's packages are imported (a started kernel; with ``with_torch`` also torch,
     as after any earlier torch cell), then explore() and the widget state the front end receives are timed."""
@@ -146,8 +192,8 @@ def measure_first_render(repetitions: int, with_torch: bool) -> list[dict]:
     return runs
 
 
-def report(text: dict, switches: tuple[dict[str, float], dict[str, list[float]]], first: dict[str, list[dict]],
-           quick: bool, threads: int) -> str:
+def report(text: dict, switches: tuple[dict[str, float], dict[str, list[float]]], tabs: dict[str, dict[str, list[float]]],
+           first: dict[str, list[dict]], quick: bool, threads: int) -> str:
     load = os.getloadavg()[0]
     header = (f"{datetime.date.today()} · `python bench/responsiveness.py{' --quick' if quick else ''}` · "
               f"nproc {os.cpu_count()}, {platform.machine()}, Python {platform.python_version()}, torch threads "
@@ -163,15 +209,22 @@ def report(text: dict, switches: tuple[dict[str, float], dict[str, list[float]]]
         rows.append(f"| switch to `{reference}`: first visit {first_visits[reference]:.3f} s, again | "
                     f"{cell(times, 's')} | <= {SWITCH_TARGET_S:.0f} s | "
                     f"{'yes' if slowest <= SWITCH_TARGET_S else 'NO'} |")
+    for title, runs in tabs.items():
+        for case, label in TAB_CASES.items():
+            met = ("yes" if max(runs[case]) <= TAB_TARGET_MS else "NO") if case != "busy" else "(no target)"
+            target = f"<= {TAB_TARGET_MS:.0f} ms (slowest)" if case != "busy" else "-"
+            rows.append(f"| tab switch to {title}, {label}, {len(runs[case])} checkpoints | {cell(runs[case], 'ms')} "
+                        f"| {target} | {met} |")
     for label, runs in first.items():
         seconds = [run["seconds"] for run in runs]
         rows.append(f"| first render of `explore()`, {label} ({runs[0]['state_kb']:.0f} KB of widget state) | "
                     f"{cell(seconds, 's')} | <= {FIRST_TARGET_S:.0f} s | "
                     f"{'yes' if statistics.median(seconds) <= FIRST_TARGET_S else 'NO'} |")
     met = sum(row.endswith("| yes |") for row in rows)
+    targets = sum(not row.endswith("| (no target) |") for row in rows[2:])
     # ru_maxrss is in KiB on Linux: the process's peak over every load above (one model held at a time)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-    return (f"{header}\n\n" + "\n".join(rows) + f"\n\nReached: {met} of {len(rows) - 2} targets. Peak memory (RSS) "
+    return (f"{header}\n\n" + "\n".join(rows) + f"\n\nReached: {met} of {targets} targets. Peak memory (RSS) "
             f"of the process over all the switches: {peak:.2f} GiB (a Binder session has 2 GB).\n")
 
 
@@ -196,10 +249,11 @@ def main() -> None:
     text = measure_text_update(app, 5 if options.quick else 30)
     ids = [entry.id for entry in catalog.available()]
     switches = measure_switches(app, ids, 1 if options.quick else 3)
+    tabs = measure_tab_switches(app, ids)
     repetitions = 1 if options.quick else 5
     first = {"fresh kernel": measure_first_render(repetitions, with_torch=False),
              "kernel that has imported torch": measure_first_render(repetitions, with_torch=True)}
-    result = report(text, switches, first, options.quick, threads)
+    result = report(text, switches, tabs, first, options.quick, threads)
     print(result)
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(result)

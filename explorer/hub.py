@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from collections.abc import Callable
@@ -23,6 +26,21 @@ from .trace import FileRead, ResolutionTrace
 HUB_KWARGS = ("cache_dir", "revision", "token", "local_files_only", "subfolder", "force_download")
 
 JSON_MAX_BYTES = 64 * 1024 * 1024  # tokenizer.json of large vocabularies is tens of MB; configs are KBs
+
+# The tqdm class huggingface_hub draws download bars with; None: its own, on stderr. The explorer app sets its
+# progress widget's for the duration of a load (see download_bars).
+DOWNLOAD_BARS: ContextVar[type | None] = ContextVar("explorer_download_bars", default=None)
+
+
+@contextmanager
+def download_bars(tqdm_class: type) -> Iterator[None]:
+    """Downloads inside this block report their progress to ``tqdm_class`` (a subclass of ``tqdm.std.tqdm``)
+    instead of printing bars to stderr."""
+    token = DOWNLOAD_BARS.set(tqdm_class)
+    try:
+        yield
+    finally:
+        DOWNLOAD_BARS.reset(token)
 
 
 def offline_mode() -> bool:
@@ -196,6 +214,7 @@ class Checkpoint:
                 local_files_only=self.offline,
                 force_download=self.force_download,
                 library_name="explorer",
+                tqdm_class=DOWNLOAD_BARS.get(),
             )
         except hub_errors.GatedRepoError as exc:
             raise errors.AuthorizationError(

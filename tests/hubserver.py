@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 import pytest
 
@@ -205,7 +205,11 @@ class _Handler(BaseHTTPRequestHandler):
             data = self.hub.blobs.get(match["sha"])
             if data is None:
                 return self._error(404, "EntryNotFound", "no such blob")
-            return self._send_file(data, {"ETag": f'"{match["sha"]}"'}, send_body, fault)
+            # the CDN names the file in Content-Disposition, as asked by the redirect (clients show that name)
+            name = parse_qs(urlsplit(self.path).query).get("filename", ["blob"])[0]
+            disposition = f"attachment; filename*=UTF-8''{quote(name)}; filename=\"{name}\";"
+            return self._send_file(data, {"ETag": f'"{match["sha"]}"', "Content-Disposition": disposition}, send_body,
+                                   fault)
         if match := RESOLVE.match(path):
             return self._resolve(match["repo"], match["revision"], match["file"], send_body, fault)
         if match := API.match(path):
@@ -226,7 +230,8 @@ class _Handler(BaseHTTPRequestHandler):
         if name.endswith(LFS_SUFFIXES):
             sha = hashlib.sha256(data).hexdigest()
             self.send_response(302)
-            self._headers({"Location": f"{self.hub.cdn}/lfs/{sha}", "X-Repo-Commit": commit,
+            self._headers({"Location": f"{self.hub.cdn}/lfs/{sha}?filename={quote(name.rsplit('/', 1)[-1])}",
+                           "X-Repo-Commit": commit,
                            "X-Linked-Etag": f'"{sha}"', "X-Linked-Size": str(len(data)), "Content-Length": "0"})
             return
         self._send_file(data, {"ETag": f'"{git_blob_sha1(data)}"', "X-Repo-Commit": commit}, send_body, fault)

@@ -5,6 +5,7 @@ and a retry that succeeds once the fault clears."""
 
 from __future__ import annotations
 
+import io
 import time
 
 import huggingface_hub
@@ -84,6 +85,31 @@ def test_downloads_show_a_progress_bar(served, capsys, monkeypatch):
     load(served)
     shown = capsys.readouterr().err
     assert "config.json" in shown and "112k/112k" in shown and "100%" in shown
+
+
+def test_inside_download_bars_the_bars_are_the_given_class_and_nothing_is_printed(served, capsys, monkeypatch):
+    from tqdm.std import tqdm
+
+    from explorer.hub import download_bars
+
+    monkeypatch.setenv("TQDM_POSITION", "-1")  # the default bars would print here (see above)
+    finished: dict[str, tuple[int, int]] = {}
+
+    class Recording(tqdm):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs, file=io.StringIO())
+
+        def close(self):
+            finished[self.desc] = (self.n, self.total)
+            super().close()
+
+    with download_bars(Recording):
+        load(served)
+    size = (served.cache / "models--org--tiny-bert" / "snapshots" / served.commit / "model.safetensors").stat().st_size
+    assert finished["model.safetensors"] == (size, size) and "config.json" in "".join(finished)
+    assert capsys.readouterr().err == ""
+    load(served, force_download=True)  # outside the block: huggingface_hub's own bars again
+    assert "100%" in capsys.readouterr().err
 
 
 def test_local_files_only_reads_the_cache_and_asks_nothing(served):

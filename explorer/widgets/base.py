@@ -12,7 +12,8 @@ import ipywidgets as widgets
 import traitlets
 
 from ..samples import CLIP, PHOTO, SENTENCE
-from .render.html import error_box, note, panel_title
+from .logs import Message, captured
+from .render.html import error_box, messages_html, note, panel_title
 from .session import Session, describe_error
 
 
@@ -30,31 +31,41 @@ class AppState(traitlets.HasTraits):
 
 
 def guarded(method: Callable[..., Any]) -> Callable[..., Any]:
-    """Any exception in a panel's callback ends as a readable message in that panel, never only in the log."""
+    """Any exception in a panel's callback ends as a readable message in that panel, never only in the log; so
+    do the warnings and log lines it causes, shown styled below the panel's view instead of on stderr."""
 
     @functools.wraps(method)
     def call(panel: Panel, *args: Any, **kwargs: Any) -> Any:
+        messages: list[Message] = []
         try:
-            return method(panel, *args, **kwargs)
+            with captured(messages):
+                return method(panel, *args, **kwargs)
         except Exception as error:  # noqa: BLE001 - shown to the user; the app stays usable
             panel.show_error(error)
             return None
+        finally:
+            if messages:
+                panel.output.value += messages_html(message.to_dict() for message in messages)
 
     return call
 
 
 class Panel:
     """One panel: a title, its controls, and an HTML output. Subclasses set ``name``, build ``controls()``,
-    say whether they ``applies_to`` a session, and ``render`` it."""
+    say whether they ``applies_to`` a session, and ``render`` it. A panel renders only while ``active`` (the app
+    keeps only its selected tab's panel active); a change it misses meanwhile is rendered when it is activated."""
 
     name = ""
 
     def __init__(self, state: AppState, labels: Mapping[str, str]) -> None:
         self.state = state
         self.labels = labels
+        self.active = True
+        self.stale = False  # something changed while the panel was not active
         self.output = widgets.HTML()
-        self.box = widgets.VBox([widgets.HTML(panel_title(labels["panel_" + self.name])), *self.controls(),
-                                 self.output])
+        title = widgets.HTML(panel_title(labels["panel_" + self.name]))
+        title.add_class("explorer-panel-title")
+        self.box = widgets.VBox([title, *self.controls(), self.output])
         self.box.add_class(f"explorer-panel-{self.name}")
         self.box.layout.display = "none"
         state.observe(self.on_session, "session")
@@ -76,14 +87,34 @@ class Panel:
         session = change["new"]
         shown = session is not None and self.applies_to(session)
         self.box.layout.display = None if shown else "none"
+        self.stale = False
         if shown:
             self.refresh()
 
+    def activate(self, active: bool) -> None:
+        """Selected (``active``) or not: a panel that missed a change renders when it is selected."""
+        self.active = active
+        if active and self.stale:
+            self.refresh()
+
+    def catch_up(self) -> None:
+        """Render now, while not selected, what the panel missed (the app calls this when the kernel is idle, so
+        that selecting the tab later only shows it)."""
+        if self.stale and not self.active:
+            self.active = True
+            try:
+                self.refresh()
+            finally:
+                self.active = False
+
     @guarded
     def refresh(self, *_: Any) -> None:
-        """Render the current session (controls' and inputs' observers call this too)."""
+        """Render the current session (controls' and inputs' observers call this too); while the panel is not
+        active, only remember that it is out of date."""
         if self.state.session is not None and self.visible:
-            self.render(self.state.session)
+            self.stale = not self.active
+            if self.active:
+                self.render(self.state.session)
 
     def show_error(self, error: BaseException) -> None:
         self.output.value = error_box(self.labels["panel_failed"], describe_error(error))

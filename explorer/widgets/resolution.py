@@ -1,5 +1,6 @@
-"""The resolution panel: each Auto class and what it resolved to, the decisions and files of the trace, the
-config's main fields, parameter counts per module and the load report."""
+"""The resolution panel: a diagram of each Auto class and what it resolved to, the load reports and the messages
+caught while loading; the decisions and files of the trace, the config's main fields and parameter counts per
+module in collapsible sections."""
 
 from __future__ import annotations
 
@@ -24,11 +25,17 @@ class ResolutionPanel(Panel):
         model = session.get("model")
         components = [("AutoConfig", type(session.config).__name__, "loaded")]
         components += [(part.auto, part.result, part.status) for part in session.parts.values()]
+        reports = [part.value.load_report.to_dict() for part in session.parts.values()
+                   if part.status == "loaded" and hasattr(part.value, "load_report")]
+        messages = [message.to_dict() for message in session.messages]
+        messages += [message.to_dict() | {"source": f"{part.auto} \u00b7 {message.source}"}
+                     for part in session.parts.values() for message in part.messages]
         self.output.value = render_resolution(
             session.trace.to_dict(),
             components,
             session.config.to_dict(),
             parameter_counts(model) if model is not None else [],
-            model.load_report.to_dict() if model is not None else None,
+            reports,
             self.labels,
+            messages,
         )

@@ -9,10 +9,8 @@ import contextlib
 import copy
 import ctypes
 import io
-import logging
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +18,7 @@ from PIL import Image
 
 from .. import errors, registry
 from ..tokenization.files import BPE_VOCAB, TOKENIZER_CONFIG, TOKENIZER_FILE, WORDPIECE_VOCAB
+from .logs import Message, captured
 
 # files any tokenizer is read from: a checkpoint with none of them has no tokenizer (its model type may still
 # have a tokenizer class, as wav2vec2 classifiers saved without a vocabulary)
@@ -36,6 +35,7 @@ class Part:
     absent: str = ""
     error: str = ""
     pending: str = ""
+    messages: list[Message] = field(default_factory=list)  # warnings and log lines caught while loading it
 
     @property
     def status(self) -> str:
@@ -62,6 +62,7 @@ class Session:
     checkpoint: Any  # explorer.hub.Checkpoint
     config: Any  # a PretrainedConfig
     parts: dict[str, Part] = field(default_factory=dict)
+    messages: list[Message] = field(default_factory=list)  # caught while opening the checkpoint and its config
     processed: ProcessedImage | None = None  # the last image through the image processor
 
     def get(self, name: str) -> Any:
@@ -102,30 +103,18 @@ def describe_error(error: BaseException) -> str:
     return f"Unexpected {type(error).__name__}: {error} (a bug in explorer; please report it with the checkpoint id)"
 
 
-@contextmanager
-def load_reports_in_panel() -> Iterator[None]:
-    """The loader logs an unclean load report as a warning; the app shows it in the Resolution panel instead
-    of a red log block above the panels."""
-    logger = logging.getLogger("explorer.loading")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
 def attempt(auto: str, load: Callable[[], Any], absent: Callable[[], str] = lambda: "") -> Part:
     """``absent()`` says why the checkpoint has no such component ("" when it has one); else ``load()`` it.
     A failure of either is the component's error: nothing that fails is taken for absent."""
+    messages: list[Message] = []
     try:
-        reason = absent()
-        if reason:
-            return Part(auto, absent=reason)
-        with load_reports_in_panel():
-            return Part(auto, value=load())
+        with captured(messages):  # the load report is the value's; warnings and the Hub's lines are the Part's
+            reason = absent()
+            part = Part(auto, absent=reason) if reason else Part(auto, value=load())
     except Exception as error:  # noqa: BLE001 - shown in the panel instead of breaking the app
-        return Part(auto, error=describe_error(error))
+        part = Part(auto, error=describe_error(error))
+    part.messages = messages
+    return part
 
 
 def model_auto_class(config: Any) -> str:
@@ -193,9 +182,11 @@ def load_session(reference: str, **hub_kwargs: Any) -> Session:
     import explorer
     from explorer.resolution import open_checkpoint
 
-    checkpoint = open_checkpoint(reference, **hub_kwargs)
-    config = explorer.AutoConfig.from_pretrained(checkpoint)
-    session = Session(reference, checkpoint, config)
+    messages: list[Message] = []
+    with captured(messages):
+        checkpoint = open_checkpoint(reference, **hub_kwargs)
+        config = explorer.AutoConfig.from_pretrained(checkpoint)
+    session = Session(reference, checkpoint, config, messages=messages)
     parts = session.parts
     parts["tokenizer"] = attempt("AutoTokenizer",
                                  lambda: explorer.AutoTokenizer.from_pretrained(checkpoint, config=config),

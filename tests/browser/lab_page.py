@@ -47,3 +47,8 @@ def run_all_cells(page: Page, path: str, timeout_ms: int = 120_000) -> None:
     page.wait_for_function(ALL_RAN, arg=path, timeout=timeout_ms)
     errors = page.evaluate(ERRORS, path)
     assert not errors, f"cells of {path} failed: {errors}"
+
+
+def open_tab(page: Page, title: str) -> None:
+    """Click the explorer app's tab ``title`` (a lumino tab bar, as ipywidgets' Tab draws it)."""
+    page.locator(".explorer-tabs .lm-TabBar-tab", has_text=title).first.click()

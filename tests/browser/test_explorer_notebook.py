@@ -5,7 +5,7 @@ tests/browser/artifacts/."""
 
 from __future__ import annotations
 
-from lab_page import ARTIFACTS, open_notebook, run_all_cells
+from lab_page import ARTIFACTS, open_notebook, open_tab, run_all_cells
 from playwright.sync_api import Page, expect
 
 NOTEBOOK = "00-explorer.ipynb"
@@ -23,7 +23,7 @@ def load_checkpoint(page: Page, checkpoint: str) -> None:
     box = page.locator(".explorer-checkpoint input")
     box.fill(checkpoint)
     box.press("Enter")
-    expect(page.locator(".explorer-panel-resolution")).to_contain_text(f"{checkpoint} ->", timeout=LOAD_MS)
+    expect(page.locator(".explorer-panel-resolution .explorer-note").first).to_have_text(checkpoint, timeout=LOAD_MS)
     expect(page.locator(".explorer-busy:visible")).to_have_count(0, timeout=LOAD_MS)
 
 
@@ -37,21 +37,22 @@ def test_explorer_notebook_shows_tokens_image_and_feature_maps(lab_server, page)
     expect(page.locator(".explorer-checkpoint input")).to_be_visible(timeout=LOAD_MS)
 
     load_checkpoint(page, TEXT_CHECKPOINT)
+    open_tab(page, "Text")
     chips = page.locator(".explorer-panel-text .explorer-token-chip")
     expect(chips.first).to_be_visible(timeout=LOAD_MS)
     assert chips.count() >= 3, f"{TEXT_CHECKPOINT}: only {chips.count()} token chips"
     screenshot_panel(page, "text", "explorer-tokens.png")
 
-    load_checkpoint(page, VISION_CHECKPOINT)
+    load_checkpoint(page, VISION_CHECKPOINT)  # no Text tab: the app goes back to Resolution
+    open_tab(page, "Image")
     image = page.locator(".explorer-panel-image .explorer-pixel-image")
     expect(image.first).to_be_visible(timeout=LOAD_MS)
     assert image.first.bounding_box()["width"] > 20, "the processed image has no size"
+    screenshot_panel(page, "image", "explorer-image.png")
+    open_tab(page, "Backbone")
     grid = page.locator(".explorer-panel-backbone .explorer-feature-grid")
     expect(grid.first).to_be_visible(timeout=LOAD_MS)
-    screenshot_panel(page, "image", "explorer-image.png")
     screenshot_panel(page, "backbone", "explorer-feature-maps.png")
-    page.locator(".explorer-checkpoint").evaluate("box => box.scrollIntoView({block: 'start'})")
-    page.screenshot(path=str(ARTIFACTS / "explorer-page.png"))  # the README's docs/explorer.png
 
     assert_no_failure(page)
 
@@ -65,6 +66,7 @@ def test_a_bad_id_shows_its_error_and_the_next_id_loads(lab_server, page):
     expect(page.locator(".explorer-error").first).to_contain_text(MISSING_CHECKPOINT, timeout=ERROR_MS)
     page.locator(".explorer-error").first.screenshot(path=str(ARTIFACTS / "explorer-error.png"))
     load_checkpoint(page, VISION_CHECKPOINT)
+    open_tab(page, "Image")
     expect(page.locator(".explorer-panel-image .explorer-pixel-image").first).to_be_visible(timeout=LOAD_MS)
     assert_no_failure(page)
 
@@ -80,6 +82,8 @@ def assert_no_failure(page: Page) -> None:
 def test_voila_serves_the_explorer_as_a_plain_app(lab_server, page):
     """Binder's Voila entry (/voila/render/notebooks/00-explorer.ipynb there): the app without the code."""
     page.goto(f"{lab_server.url}/voila/render/{NOTEBOOK}?token={lab_server.token}")
+    expect(page.locator(".explorer-diagram").first).to_be_visible(timeout=LOAD_MS)
+    open_tab(page, "Text")
     expect(page.locator(".explorer-panel-text .explorer-token-chip").first).to_be_visible(timeout=LOAD_MS)
     expect(page.locator(".explorer-checkpoint input")).to_have_value(DEFAULT_CHECKPOINT)
     assert page.get_by_text("from explorer import explore").count() == 0, "Voila shows the code cells"

@@ -5,7 +5,7 @@ Step (a chip appears) and clicks the chip (its distribution marks the chosen tok
 from __future__ import annotations
 
 import nbformat
-from lab_page import ARTIFACTS, open_notebook, run_all_cells
+from lab_page import ARTIFACTS, open_notebook, open_tab, run_all_cells
 from playwright.sync_api import Page, expect
 
 from tests.decoders import save_tiny_decoder
@@ -31,6 +31,7 @@ def test_a_slider_move_and_a_step_update_the_panel(lab_server, page, tmp_path):
     write_notebook(lab_server.root / NOTEBOOK, checkpoint)
     open_notebook(page, lab_server.url, lab_server.token, NOTEBOOK)
     run_all_cells(page, NOTEBOOK)
+    open_tab(page, "Generation")
     bars = page.locator(f"{PANEL} .explorer-candidate")
     expect(bars.first).to_be_visible(timeout=LOAD_MS)
     assert kept(page) == "50"  # top_k starts at generate's default

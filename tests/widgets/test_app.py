@@ -39,6 +39,89 @@ def test_panels_appear_only_for_what_the_checkpoint_has(app, checkpoints, name, 
         assert "explorer-error" not in app.panels[panel].output.value, app.panels[panel].output.value
 
 
+def test_one_tab_per_panel_the_checkpoint_has_in_the_tutorials_order(app, checkpoints):
+    assert "explorer-tabs" in app.tabs._dom_classes and app.tabs.children == ()
+    app.load(str(checkpoints["convnext"]))
+    assert "explorer-settled" in app._dom_classes  # no event loop: nothing is left for later
+    names = ("resolution", "image", "outputs", "backbone")
+    assert app.tabs.children == tuple(app.panels[name].box for name in names)
+    assert app.tabs.titles == ("Resolution", "Image", "Outputs", "Backbone") and app.tabs.selected_index == 0
+
+
+@pytest.mark.parametrize("label, title", [("Text: the tokenizer", "Text"), ("文本：分词器", "文本"),
+                                          ("텍스트: 토크나이저", "텍스트")])
+def test_a_tab_is_titled_by_its_panels_label_up_to_the_colon(label, title):
+    from explorer.widgets.app import tab_title
+
+    assert tab_title(label) == title
+
+
+def test_only_the_selected_tab_renders_and_the_others_catch_up_when_selected(app, checkpoints):
+    app.load(str(checkpoints["sentiment"]))
+    text = app.panels["text"]
+    assert "explorer-diagram" in app.panels["resolution"].output.value and text.output.value == ""
+    text.text.value = "a hobbit"  # typed while the Resolution tab is shown
+    assert text.output.value == "" and text.stale
+    app.tabs.selected_index = 1  # what a click on the tab does
+    assert text.output.value.count('class="explorer-token-chip') == 6 and not text.stale
+    assert app.panels["resolution"].active is False
+
+
+def test_in_a_kernel_the_hidden_tabs_render_once_it_is_idle(app, checkpoints):
+    """A kernel runs an asyncio loop: after the load, the hidden tabs render one at a time while it is idle."""
+    import asyncio
+
+    async def load_then_idle() -> set[str]:
+        app.load(str(checkpoints["convnext"]))
+        rendered_at_load = {panel.name for panel in app.shown if panel.output.value}
+        assert "explorer-settled" not in app._dom_classes
+        for _ in range(200):
+            await asyncio.sleep(0.05)
+            if "explorer-settled" in app._dom_classes:
+                break
+        return rendered_at_load
+
+    assert asyncio.run(load_then_idle()) == {"resolution"}
+    assert all(panel.output.value and not panel.stale for panel in app.shown)
+    assert app.panels["backbone"].model is not None and app.selected_panel() is app.panels["resolution"]
+    assert [panel.name for panel in app.shown if panel.active] == ["resolution"]
+
+
+def test_the_selected_tab_stays_selected_while_the_next_checkpoint_has_it(app, checkpoints):
+    app.load(str(checkpoints["sentiment"]))
+    app.show("outputs")
+    app.load(str(checkpoints["vit"]))
+    assert app.selected_panel() is app.panels["outputs"] and "cat" in app.panels["outputs"].output.value
+    app.show("image")
+    app.load(str(checkpoints["sentiment"]))  # no image tab: back to Resolution
+    assert app.selected_panel() is app.panels["resolution"] and app.tabs.selected_index == 0
+
+
+def test_presenter_mode_is_a_class_on_the_apps_root(app):
+    assert "explorer-presenter" not in app._dom_classes
+    app.presenter.value = True
+    assert "explorer-presenter" in app._dom_classes
+    app.presenter.value = False
+    assert "explorer-presenter" not in app._dom_classes
+
+
+def test_loading_every_kind_of_checkpoint_writes_nothing_to_stderr(app, checkpoints, capfd):
+    """A backbone from a classifier checkpoint logs an unclean load report: the app shows it, highlighted, in
+    the Resolution tab instead."""
+    for name in checkpoints:
+        app.load(str(checkpoints[name]))
+        for panel in list(app.shown):
+            app.show(panel.name)
+    assert capfd.readouterr().err == ""
+    resolution = app.show("resolution").output.value
+    assert resolution.count('class="explorer-attention"') == 0  # wav2vec2, last: a clean load
+    app.load(str(checkpoints["convnext"]))
+    app.show("backbone")
+    resolution = app.show("resolution").output.value
+    assert '<div class="explorer-attention"><b>ConvNextBackbone' in resolution and "layernorm" in resolution
+    assert capfd.readouterr().err == ""
+
+
 def test_a_bad_id_shows_a_readable_error_and_the_next_id_works(app, checkpoints):
     app.load(str(checkpoints["sentiment"]))
     app.load("./no/such/folder")
@@ -90,7 +173,7 @@ def test_the_previous_model_is_freed_before_the_next_one_loads(app, checkpoints,
     from explorer.widgets import app as app_module
 
     app.load(str(checkpoints["sentiment"]))
-    assert app.panels["outputs"].last_run is not None
+    assert app.show("outputs").last_run is not None
     old_model = weakref.ref(app.state.session.get("model"))
     seen, real = [], app_module.load_session
 
@@ -116,7 +199,7 @@ def test_a_component_that_fails_shows_its_message_in_its_panel_only(app, checkpo
     (broken / "preprocessor_config.json").write_text("{not json")
     app.load(str(broken))
     assert app.state.status == "ready"
-    image = app.panels["image"].output.value
+    image = app.show("image").output.value
     assert 'class="explorer-error"' in image and "MalformedFileError" in image and "preprocessor_config.json" in image
     assert "MalformedFileError" in app.panels["resolution"].output.value  # listed beside the Auto class
     assert "explorer-error" not in app.panels["resolution"].output.value
@@ -140,7 +223,7 @@ def test_state_changes_reach_the_front_end_through_the_comm(recording_comm, chec
     app = ExplorerApp()
     assert isinstance(app.comm, recording_comm)
     app.load(str(checkpoints["sentiment"]))
-    text = app.panels["text"]
+    text = app.show("text")
     text.text.value = "a hobbit"
     html = recording_comm.sent_values(text.output)[-1]
     assert html.count('class="explorer-token-chip') == 6 and "##bb" in html

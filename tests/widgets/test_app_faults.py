@@ -11,7 +11,6 @@ import pytest
 import torch
 from hubserver import assert_cache_sound, hub  # noqa: F401  (hub: a fixture)
 
-from explorer import errors
 
 
 class RunsCode:
@@ -25,7 +24,8 @@ class RunsCode:
 
 
 def everything_shown(app) -> str:
-    return app.message.value + "".join(panel.output.value for panel in app.panels.values())
+    """The message and every tab's view (each tab selected in turn: only the selected one renders)."""
+    return app.message.value + "".join(app.show(panel.name).output.value for panel in list(app.shown))
 
 
 def assert_recovers(app, hub):  # noqa: F811
@@ -68,8 +68,10 @@ def test_a_hostile_pickle_shows_a_message_runs_nothing_and_the_next_id_works(app
     torch.save({"bert.embeddings.word_embeddings.weight": RunsCode(str(marker))}, tmp_path / "pytorch_model.bin")
     served.add_repo("org/evil", {"config.json": checkpoints["sentiment"] / "config.json",
                                  "pytorch_model.bin": tmp_path / "pytorch_model.bin"})
-    with pytest.warns(errors.PickleWeightsWarning):
-        app.load("org/evil")
+    app.load("org/evil")
+    # the loader's warning is shown as a styled message of its Auto class, not printed to stderr
+    assert 'class="explorer-message warning"><b>AutoModelForSequenceClassification · PickleWeightsWarning' in \
+        app.show("resolution").output.value
     shown = everything_shown(app)
     assert "explorer-error" in shown and "UnsafePickleError" in shown and "refused without running" in shown
     assert not marker.exists()

@@ -13,7 +13,7 @@ from test_image_panel import upload
 @pytest.fixture
 def audio(app, checkpoints):
     app.load(str(checkpoints["wav2vec2"]))
-    return app.panels["audio"]
+    return app.show("audio")
 
 
 def test_the_sample_clip_shows_waveform_features_and_a_player(audio):
@@ -30,7 +30,7 @@ def test_an_upload_at_another_rate_is_resampled(audio, app):
     soundfile.write(buffer, np.sin(np.linspace(0, 400, 8000)).astype(np.float32), 8000, format="WAV")
     upload(audio.upload, "tone.wav", buffer.getvalue())
     assert "tone.wav" in audio.source.value and "1.00 s · 16000 Hz · 16000" in audio.output.value
-    assert app.panels["outputs"].output.value.count("explorer-error") == 0
+    assert app.show("outputs").output.value.count("explorer-error") == 0
 
 
 def test_a_file_that_is_not_audio_is_a_readable_message(audio):

@@ -11,7 +11,7 @@ import pytest
 @pytest.fixture
 def backbone(app, checkpoints):
     app.load(str(checkpoints["convnext"]))
-    return app.panels["backbone"]
+    return app.show("backbone")
 
 
 def stages_shown(html: str) -> dict[str, list[int]]:
@@ -54,15 +54,20 @@ def test_the_image_panels_share_one_processing_of_each_image(app, checkpoints, m
     calls = counting_calls(monkeypatch, ConvNextImageProcessor)
     app.load(str(checkpoints["convnext"]))
     assert {"image", "outputs", "backbone"} <= {name for name, panel in app.panels.items() if panel.visible}
+    for name in ("image", "outputs", "backbone"):  # each tab draws the photo when selected
+        app.show(name)
     assert len(calls) == 1
     upload(app.panels["image"].upload, "green.png", png_bytes((0, 255, 0), size=(80, 64)))
+    for name in ("outputs", "image"):
+        app.show(name)
     assert len(calls) == 2 and "green.png" in app.panels["image"].source.value
 
 
 def test_the_backbone_is_built_when_shown_from_the_sessions_checkpoint(backbone, app):
     session = app.state.session
     assert backbone.model.resolution_trace is session.trace
-    assert "AutoBackbone" in app.panels["resolution"].output.value
-    assert "ConvNextBackbone" in app.panels["resolution"].output.value  # listed once built
+    assert "AutoBackbone" in app.show("resolution").output.value
+    assert "ConvNextBackbone" in app.show("resolution").output.value  # listed once built
+    app.show("backbone")
     next(box for box in backbone.stages.children if box.description == "stage2").value = True
     assert backbone.model.resolution_trace is session.trace and session.config.out_features == ["stage4"]

@@ -42,6 +42,7 @@ def opened(folders, name: str) -> ExplorerApp:
     app = ExplorerApp()
     app.load(str(folders[name]))
     assert app.state.status == "ready", app.message.value
+    app.show("generation")
     return app
 
 
@@ -304,7 +305,7 @@ def test_the_sliders_start_at_the_checkpoints_generation_config(folders, tmp_pat
                                   top_p=0.9).save_pretrained(folder)
     app = ExplorerApp()
     app.load(str(folder))
-    panel = app.panels["generation"]
+    panel = app.show("generation")
     assert (panel.temperature.value, panel.top_k.value, panel.top_p.value) == (0.7, 20, 0.9)
     assert panel.mode.value == "sample"
     panel.seed.value = 3

@@ -47,5 +47,5 @@ def test_the_app_shows_the_chosen_language(lang, checkpoints):
     assert app.load_button.description == table["load"]
     assert table["panel_text"] in app.panels["text"].box.children[0].value
     assert table["auto_classes"] in app.panels["resolution"].output.value
-    assert table["step_postprocessing"] in app.panels["outputs"].output.value
+    assert table["step_postprocessing"] in app.show("outputs").output.value
     assert i18n.EN["auto_classes"] not in app.panels["resolution"].output.value

@@ -25,7 +25,7 @@ def png_bytes(colour, size=(50, 40)) -> bytes:
 @pytest.fixture
 def image(app, checkpoints):
     app.load(str(checkpoints["vit"]))
-    return app.panels["image"]
+    return app.show("image")
 
 
 def test_the_sample_photo_through_the_image_processor(image):
@@ -42,7 +42,7 @@ def test_an_upload_replaces_the_photo_everywhere(image, app):
     # red is 1.0 after normalisation with mean and std 0.5, green and blue -1.0: every pixel alike, std 0
     rows = re.findall(r"<tr><td>(\d)</td><td>([-\d.e]+)</td><td>([-\d.e]+)</td></tr>", image.output.value)
     assert [(int(c), float(m), float(s)) for c, m, s in rows] == [(0, 1.0, 0.0), (1, -1.0, 0.0), (2, -1.0, 0.0)]
-    assert "red.png" not in app.panels["outputs"].output.value and "cat" in app.panels["outputs"].output.value
+    assert "red.png" not in app.show("outputs").output.value and "cat" in app.show("outputs").output.value
     image.sample.click()
     assert app.state.image[0] == "flower.jpg"
 

@@ -29,7 +29,7 @@ def probabilities(html: str) -> dict[str, float]:
 
 def test_a_text_classifier_shows_tokens_logits_and_softmax_as_the_pipeline_does(app, checkpoints):
     app.load(str(checkpoints["sentiment"]))
-    html = app.panels["outputs"].output.value
+    html = app.show("outputs").output.value
     assert "AutoModelForSequenceClassification -&gt; BertForSequenceClassification" in html
     assert "[CLS] in a hole in the ground there lived a ho ##bb ##it . [SEP]" in html
     tokenizer = AutoTokenizer.from_pretrained(checkpoints["sentiment"])
@@ -43,14 +43,14 @@ def test_a_text_classifier_shows_tokens_logits_and_softmax_as_the_pipeline_does(
 def test_run_uses_the_text_typed_in_the_text_panel(app, checkpoints):
     app.load(str(checkpoints["sentiment"]))
     app.panels["text"].text.value = "a hobbit"
-    outputs = app.panels["outputs"]
+    outputs = app.show("outputs")
     outputs.run_button.click()
     assert "[CLS] a ho ##bb ##it [SEP]" in outputs.output.value
 
 
 def test_fill_mask_predicts_for_the_masked_word(app, checkpoints):
     app.load(str(checkpoints["mlm"]))
-    html = app.panels["outputs"].output.value
+    html = app.show("outputs").output.value
     assert "input: In a hole in the ground there lived a [MASK]." in html
     tokenizer = AutoTokenizer.from_pretrained(checkpoints["mlm"])
     model = AutoModelForMaskedLM.from_pretrained(checkpoints["mlm"])
@@ -62,7 +62,7 @@ def test_fill_mask_predicts_for_the_masked_word(app, checkpoints):
 
 def test_fill_mask_masks_the_last_word_truncation_keeps(app, checkpoints):
     app.load(str(checkpoints["mlm"]))
-    outputs = app.panels["outputs"]
+    outputs = app.show("outputs")
     app.panels["text"].text.value = " ".join(["hobbit"] * 600)  # 1,800 tokens
     outputs.run_button.click()
     item = outputs.last_run.steps.items[0]
@@ -73,7 +73,7 @@ def test_fill_mask_masks_the_last_word_truncation_keeps(app, checkpoints):
 
 def test_an_image_classifier_labels_the_photo(app, checkpoints):
     app.load(str(checkpoints["vit"]))
-    html = app.panels["outputs"].output.value
+    html = app.show("outputs").output.value
     assert set(probabilities(html)) == {"cat", "dog", "fish"}
     assert sum(probabilities(html).values()) == pytest.approx(1.0, abs=2e-3)
     assert "pixel_values" in html and "[1, 3, 32, 32]" in html
@@ -81,7 +81,7 @@ def test_an_image_classifier_labels_the_photo(app, checkpoints):
 
 def test_ctc_transcribes_the_clip(app, checkpoints):
     app.load(str(checkpoints["wav2vec2"]))
-    outputs = app.panels["outputs"]
+    outputs = app.show("outputs")
     html = outputs.output.value
     assert "AutoModelForCTC -&gt; Wav2Vec2ForCTC" in html and "input: audio" in html
     assert "pipeline(&#x27;automatic-speech-recognition&#x27;)" in html and "<td>input_values</td>" in html
@@ -95,7 +95,7 @@ def marked(html: str) -> list[tuple[str, str]]:
 
 def test_token_classification_marks_the_pipelines_entities_in_the_text(app, checkpoints):
     app.load(str(checkpoints["ner"]))
-    html = app.panels["outputs"].output.value
+    html = app.show("outputs").output.value
     entities = pipeline("token-classification", model=str(checkpoints["ner"]), aggregation_strategy="simple")(
         SENTENCE)
     assert entities  # the tiny model's spread logits label some words other than O
@@ -106,7 +106,7 @@ def test_token_classification_marks_the_pipelines_entities_in_the_text(app, chec
 
 def test_question_answering_asks_the_question_field_about_the_text(app, checkpoints):
     app.load(str(checkpoints["qa"]))
-    outputs = app.panels["outputs"]
+    outputs = app.show("outputs")
     assert outputs.task_fields.children == (outputs.question,)
     qa = pipeline("question-answering", model=str(checkpoints["qa"]))
     for question in (outputs.question.value, "Where did the hobbit live?"):
@@ -120,7 +120,7 @@ def test_question_answering_asks_the_question_field_about_the_text(app, checkpoi
 
 def test_zero_shot_image_classification_scores_the_candidate_labels_field(app):
     app.load("explorer-catalog/clip-tiny")
-    outputs = app.panels["outputs"]
+    outputs = app.show("outputs")
     assert outputs.task_fields.children == (outputs.candidate_labels,)
     outputs.candidate_labels.value = "the digit seven, a flower,"
     assert set(probabilities(outputs.output.value)) == {"the digit seven", "a flower"}
@@ -128,7 +128,7 @@ def test_zero_shot_image_classification_scores_the_candidate_labels_field(app):
 
 def test_a_head_without_a_pipeline_runs_its_model_alone(app):
     app.load("explorer-catalog/gpt2-python-docs")
-    outputs = app.panels["outputs"]
+    outputs = app.show("outputs")
     html = outputs.output.value
     assert "No pipeline of this panel serves this head" in html and "(AutoModelForCausalLM)" in html
     assert re.search(r"<td>logits</td><td>\[1, \d+, 4096\]</td>", html)
@@ -140,7 +140,7 @@ def test_a_ctc_checkpoint_without_its_tokenizer_says_what_the_pipeline_lacks(app
     (folder / "vocab.json").unlink()
     (folder / "tokenizer_config.json").unlink()
     app.load(str(folder))
-    html = app.panels["outputs"].output.value
+    html = app.show("outputs").output.value
     assert "automatic-speech-recognition -&gt; tokenizer" in html
     assert re.search(r"<td>logits</td><td>\[1, \d+, 32\]</td>", html)
 
@@ -151,14 +151,14 @@ def test_a_speech_base_model_with_a_vocabulary_is_not_fed_text(app, checkpoints,
     (folder / "config.json").write_text(json.dumps({**config, "architectures": ["Wav2Vec2Model"]}))
     app.load(str(folder))
     assert app.state.session.get("tokenizer") is not None
-    html = app.panels["outputs"].output.value
+    html = app.show("outputs").output.value
     assert "feature-extraction -&gt; attention_mask, input_ids; input_values" in html
     assert "input: audio" in html and re.search(r"<td>last_hidden_state</td><td>\[1, \d+, 16\]</td>", html)
 
 
 def test_one_forward_serves_the_steps_and_the_attention_maps(app, checkpoints):
     app.load(str(checkpoints["sentiment"]))
-    outputs = app.panels["outputs"]
+    outputs = app.show("outputs")
     calls = []
     outputs.state.session.get("model").register_forward_hook(lambda *_: calls.append(1))
     outputs.run_button.click()
@@ -184,7 +184,7 @@ def test_clip_is_zero_shot_image_classification_and_a_base_model_feature_extract
 
 def test_a_base_model_summarises_its_hidden_states(app, minilm_path):
     app.load(str(minilm_path))
-    html = app.panels["outputs"].output.value
+    html = app.show("outputs").output.value
     assert "AutoModel -&gt; BertModel" in html
     assert re.search(r"<td>last_hidden_state</td><td>\[1, 15, 384\]</td>", html)
     assert re.search(r"<td>attentions\[5\]</td><td>\[1, 12, 15, 15\]</td>", html)
@@ -192,7 +192,7 @@ def test_a_base_model_summarises_its_hidden_states(app, minilm_path):
 
 def test_the_attention_heatmap_follows_layer_and_head(app, checkpoints):
     app.load(str(checkpoints["sentiment"]))
-    outputs = app.panels["outputs"]
+    outputs = app.show("outputs")
     assert outputs.attention_controls in outputs.box.children
     assert (outputs.layer.max, outputs.head.max) == (1, 1)
     first = outputs.attention.value

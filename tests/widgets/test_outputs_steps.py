@@ -75,7 +75,7 @@ def expected_bars(task: str, result: list) -> list[tuple[str, float]]:
 @pytest.mark.parametrize("reference, task", CATALOG)
 def test_the_panel_shows_what_the_tasks_pipeline_returns_on_the_same_input(app, reference, task):
     app.load(reference)
-    panel = app.panels["outputs"]
+    panel = app.show("outputs")
     view, steps = panel.output.value, panel.last_run.steps
     oracle = explorer.pipeline(task, model=reference)
     inputs, arguments = ORACLE_INPUTS[task]
@@ -99,7 +99,7 @@ def test_the_panel_shows_what_the_tasks_pipeline_returns_on_the_same_input(app, 
 @pytest.mark.parametrize("reference, task", CATALOG)
 def test_the_view_shows_every_recorded_step(app, reference, task):
     app.load(reference)
-    panel = app.panels["outputs"]
+    panel = app.show("outputs")
     view, item = panel.output.value, panel.last_run.steps.items[0]
     assert f"pipeline(&#x27;{task}&#x27;)" in view
     for chunk in item.chunks:

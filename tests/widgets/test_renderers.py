@@ -14,7 +14,7 @@ from explorer import AutoTokenizer
 from explorer.pipelines.base import CallSteps, ChunkSteps, ItemSteps, Step
 from explorer.samples import PHOTO
 from explorer.widgets.i18n import EN
-from explorer.widgets.render import audio, charts, colors, html, images, outputs, resolution, tokens
+from explorer.widgets.render import audio, charts, colors, diagram, html, images, outputs, resolution, tokens
 from explorer.widgets.text import encoding_rows
 
 
@@ -168,12 +168,79 @@ def test_the_resolution_view_lists_decisions_files_fields_and_the_report(minilm_
     html = resolution.render_resolution(checkpoint.trace.to_dict(), [("AutoModel", "BertModel", "loaded"),
                                                                       ("AutoImageProcessor", "no file", "absent")],
                                         model.config.to_dict(), parameter_counts(model),
-                                        model.load_report.to_dict(), EN)
+                                        [model.load_report.to_dict()], EN)
     assert "<td>model_type</td><td>&#x27;bert&#x27;</td><td>BertModel</td>" in html
     assert "model.safetensors" in html and "config.json" in html
     assert "<td>num_hidden_layers</td><td>6</td>" in html
     assert f"<td>BertModel</td><td>{model.num_parameters():,}</td>" in html
     assert f"{EN['absent']}: no file" in html and EN["load_clean"] in html
+
+
+TRACE = {"reference": "org/convnext", "location": "/models/convnext", "revision": None,
+         "files": [{"name": "config.json", "size": 916, "source": "cache"},
+                   {"name": "preprocessor_config.json", "size": 337, "source": "cache"},
+                   {"name": "model.safetensors", "size": 848376, "source": "cache"}],
+         "decisions": [
+             {"stage": "AutoConfig", "file": "config.json", "key": "model_type", "value": "convnext",
+              "result": "ConvNextConfig", "note": ""},
+             {"stage": "AutoModelForImageClassification", "file": "config.json", "key": "model_type",
+              "value": "convnext", "result": "ConvNextForImageClassification", "note": ""},
+             {"stage": "AutoModelForImageClassification", "file": "config.json", "key": "architectures[0]",
+              "value": "ConvNextForImageClassification", "result": "ConvNextForImageClassification", "note": ""},
+             {"stage": "ConvNextForImageClassification", "file": "model.safetensors", "key": "", "value": None,
+              "result": "52 tensors", "note": ""}]}
+COMPONENTS = [("AutoConfig", "ConvNextConfig", "loaded"),
+              ("AutoModelForImageClassification", "ConvNextForImageClassification", "loaded"),
+              ("AutoTokenizer", "The folder has none of the tokenizer files", "absent")]
+
+
+def test_the_diagram_has_one_lane_per_auto_class_with_files_sizes_key_and_class():
+    svg = diagram.resolution_diagram(TRACE, COMPONENTS, EN)
+    assert svg.startswith('<svg class="explorer-diagram"') and svg.endswith("</svg>")
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    assert texts[:5] == [EN["reference"], EN["auto_class"], EN["files_read"], EN["key"], EN["resolved_to"]]
+    assert texts[5:7] == ["org/convnext", "/models/convnext"]
+    # the model's lane: the file its key was read from and the weights its class read, the last key that decided
+    model_lane = texts[texts.index("AutoModelForImageClassification"):]
+    assert model_lane[:4] == ["AutoModelForImageClassification", "config.json · 916 B",
+                              "model.safetensors · 828.5 KB", "architectures[0]"]
+    assert model_lane[4:6] == ["&#x27;ConvNextForImageClassification&#x27;", "ConvNextForImageClassification"]
+    assert texts[-2:] == [EN["absent"], "The folder has none of the tokenizer files"]
+    assert svg.count('class="chosen"') == 3 and svg.count('class="absent"') == 1  # the reference and two classes
+    assert f'height="{diagram.TOP + 3 * diagram.LANE}"' in svg
+
+
+def test_long_text_in_the_diagram_is_cut_with_an_ellipsis_and_kept_whole_in_the_tooltip():
+    long = "A" * 200
+    svg = diagram.resolution_diagram(TRACE, [("AutoConfig", long, "error")], EN)
+    assert f"<title>{long}</title>" in svg
+    shown = re.findall(r"<text[^>]*>(A+…)</text>", svg)
+    assert len(shown) == 1 and len(shown[0]) < 150
+
+
+def test_a_clean_load_report_is_a_quiet_line_and_an_unusual_one_a_highlighted_table():
+    report = {"model_class": "ConvNextBackbone", "files": ["model.safetensors"], "loaded": 50, "missing": [],
+              "unexpected": [], "mismatched": [], "random_weights": ""}
+    clean = resolution.load_report_html(report, EN)
+    assert clean.startswith('<div class="explorer-note">') and EN["load_clean"] in clean and "<table" not in clean
+    unusual = resolution.load_report_html(report | {"unexpected": ["classifier.weight"]}, EN)
+    assert unusual.startswith('<div class="explorer-attention">') and EN["load_unusual"] in unusual
+    assert f"<td>{EN['unexpected']}</td><td>classifier.weight</td>" in unusual
+
+
+def test_messages_are_styled_lines_and_the_resolution_view_opens_them():
+    messages = [{"level": "warning", "source": "huggingface_hub", "text": "slow <disk>"}]
+    assert html.messages_html(messages) == ('<div class="explorer-messages"><div class="explorer-message warning">'
+                                            "<b>huggingface_hub</b>: slow &lt;disk&gt;</div></div>")
+    assert html.messages_html([]) == ""
+    view = resolution.render_resolution(TRACE, COMPONENTS, None, [], [], EN, messages)
+    assert f'<details class="explorer-details" open><summary>{EN["messages"]} (1)</summary>' in view
+    assert f'<details class="explorer-details"><summary>{EN["decisions"]}</summary>' in view
+
+
+def test_a_download_shows_its_size_of_the_total_and_speed():
+    assert html.download_status(1536, 3 * 2**20, 2**20) == "<span>1.5 KB / 3.0 MB · 1.0 MB/s</span>"
+    assert html.download_status(10, None, None) == "<span>10 B</span>"
 
 
 def test_long_id2label_is_cut_in_the_main_fields():

@@ -15,7 +15,7 @@ from explorer.widgets.text import split_inputs
 @pytest.fixture
 def text(app, checkpoints):
     app.load(str(checkpoints["sentiment"]))
-    return app.panels["text"]
+    return app.show("text")
 
 
 def chips(html: str) -> list[str]:
@@ -78,7 +78,7 @@ def test_a_tokenizer_error_shows_in_the_panel_and_the_next_edit_recovers(text):
 
 def test_the_character_tokenizer_of_wav2vec2_has_no_offsets_but_shows_tokens(app, checkpoints):
     app.load(str(checkpoints["wav2vec2"]))
-    text = app.panels["text"]
+    text = app.show("text")
     text.text.value = "ab c"
     assert chips(text.output.value) == ["a", "b", "|", "c"]
     assert '<div class="explorer-source">ab c</div>' in text.output.value
@@ -103,7 +103,7 @@ def test_tokens_added_to_the_checkpoints_tokenizer_are_marked(app, checkpoints, 
     tokenizer.add_tokens(["hobbitses"])
     tokenizer.save_pretrained(tmp_path / "added")
     app.load(str(tmp_path / "added"))
-    text = app.panels["text"]
+    text = app.show("text")
     text.text.value = "the hobbitses"
     html = text.output.value
     assert chips(html) == ["[CLS]", "the", "hobbitses", "[SEP]"]

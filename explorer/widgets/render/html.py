@@ -5,28 +5,63 @@ from __future__ import annotations
 import base64
 import html
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from PIL import Image
 
-# One style block, scoped to the app's root class, so the panels need no stylesheet of their own.
+from ...trace import format_size
+
+# One style block, scoped to the app's root class, so the panels need no stylesheet of their own. Colours are
+# JupyterLab's theme variables (with fallbacks for other front ends), so the app follows light and dark themes;
+# sizes are in em of the app's root, which presenter mode enlarges. Nothing is fetched from anywhere.
 STYLE = """<style>
-.explorer-app table.explorer-table{border-collapse:collapse;font-size:12px;margin:4px 0}
-.explorer-app table.explorer-table td,.explorer-app table.explorer-table th{border:1px solid #ddd;padding:2px 6px;
- text-align:left;vertical-align:top}
-.explorer-app .explorer-error{background:#fdecea;color:#611a15;border-left:4px solid #d93025;padding:6px 10px;
- white-space:pre-wrap;font-size:13px}
-.explorer-app .explorer-note{color:#555;font-size:12px;margin:2px 0}
+.explorer-app{--explorer-text:var(--jp-content-font-color1,#1f1f1f);--explorer-quiet:var(--jp-content-font-color2,#555);
+ --explorer-line:var(--jp-border-color2,#ddd);--explorer-fill:var(--jp-layout-color2,#f2f2f2);
+ --explorer-accent:var(--jp-brand-color1,#1976d2);--explorer-warn:var(--jp-warn-color1,#f57c00);
+ --explorer-danger:var(--jp-error-color1,#d32f2f);font-size:13px;color:var(--explorer-text)}
+.explorer-app.explorer-presenter{font-size:18px;--jp-widgets-font-size:18px;--jp-widgets-inline-height:36px;
+ --explorer-text:var(--jp-content-font-color0,#000);--explorer-quiet:var(--jp-content-font-color1,#111);
+ --explorer-line:var(--jp-border-color0,#555)}
+.explorer-app.explorer-presenter .explorer-table,.explorer-app.explorer-presenter .explorer-diagram text{font-weight:600}
+.explorer-app table.explorer-table{border-collapse:collapse;font-size:0.92em;margin:4px 0}
+.explorer-app table.explorer-table td,.explorer-app table.explorer-table th{border:1px solid var(--explorer-line);
+ padding:2px 6px;text-align:left;vertical-align:top}
+.explorer-app .explorer-error{background:rgba(211,47,47,.12);color:var(--explorer-text);
+ border-left:4px solid var(--explorer-danger);padding:6px 10px;white-space:pre-wrap;font-size:1em}
+.explorer-app .explorer-attention{background:rgba(245,124,0,.12);border-left:4px solid var(--explorer-warn);
+ padding:4px 10px;margin:4px 0}
+.explorer-app .explorer-note{color:var(--explorer-quiet);font-size:0.92em;margin:2px 0}
+.explorer-app .explorer-messages{font-size:0.92em;margin:4px 0}
+.explorer-app .explorer-message{border-left:3px solid var(--explorer-warn);padding:1px 8px;margin:2px 0;
+ white-space:pre-wrap}
+.explorer-app .explorer-message.info{border-left-color:var(--explorer-line)}
+.explorer-app .explorer-message.error{border-left-color:var(--explorer-danger)}
+.explorer-app details.explorer-details{margin:2px 0}
+.explorer-app details.explorer-details>summary{cursor:pointer;font-weight:600;padding:2px 0}
+.explorer-app [style*="background:"]{color:#111}
 .explorer-app .explorer-token-chip{display:inline-block;margin:2px;padding:1px 4px;border-radius:4px;
- font-family:monospace;font-size:12px;line-height:1.2;text-align:center;border:1px solid transparent}
-.explorer-app .explorer-token-chip sub{display:block;font-size:10px;color:#444}
+ font-family:monospace;font-size:0.92em;line-height:1.2;text-align:center;border:1px solid transparent}
+.explorer-app .explorer-token-chip sub{display:block;font-size:0.8em;color:#444}
 .explorer-app .explorer-token-chip.special{border:1px dashed #333;background:#eee !important}
 .explorer-app .explorer-token-chip.added{border:2px solid #2a7d2a;font-style:italic}
-.explorer-app .explorer-source{font-family:monospace;font-size:13px;white-space:pre-wrap;line-height:1.6}
-.explorer-app .explorer-row{font-family:monospace;font-size:11px;white-space:pre;overflow-x:auto}
+.explorer-app .explorer-source{font-family:monospace;font-size:1em;white-space:pre-wrap;line-height:1.6}
+.explorer-app .explorer-row{font-family:monospace;font-size:0.85em;white-space:pre;overflow-x:auto}
 .explorer-app .explorer-feature-grid{display:flex;flex-wrap:wrap;gap:12px}
 .explorer-app h4{margin:6px 0 2px 0}
+.explorer-app .explorer-tabs .explorer-panel-title{display:none}
+.explorer-app .explorer-tabs>.widget-tab-contents{padding:6px 10px}
+.explorer-app .widget-html-content{line-height:1.4}
+.explorer-app .explorer-header{align-items:center}
+.explorer-app .explorer-diagram{max-width:100%;height:auto}
+.explorer-app .explorer-diagram text{fill:var(--explorer-text);font-family:var(--jp-ui-font-family,sans-serif)}
+.explorer-app .explorer-diagram .quiet{fill:var(--explorer-quiet)}
+.explorer-app .explorer-diagram rect{fill:var(--explorer-fill);stroke:var(--explorer-line)}
+.explorer-app .explorer-diagram rect.chosen{stroke:var(--explorer-accent);stroke-width:2}
+.explorer-app .explorer-diagram rect.absent{fill:none;stroke-dasharray:4 3}
+.explorer-app .explorer-diagram rect.error{stroke:var(--explorer-danger);stroke-width:2}
+.explorer-app .explorer-diagram path{stroke:var(--explorer-quiet);fill:none}
+.explorer-app .explorer-download{align-items:center;gap:8px;font-size:0.92em}
 </style>"""
 
 
@@ -57,6 +92,30 @@ def strong(text: str) -> str:
 
 def section(title: str, body: str) -> str:
     return f"<h4>{esc(title)}</h4>{body}"
+
+
+def details(title: str, body: str, opened: bool = False) -> str:
+    """A collapsible section (HTML <details>): closed unless ``opened``."""
+    return (f'<details class="explorer-details"{" open" if opened else ""}><summary>{esc(title)}</summary>'
+            f"{body}</details>")
+
+
+def messages_html(messages: Iterable[Mapping[str, str]]) -> str:
+    """Log lines and warnings caught while the app worked (logs.Message.to_dict()), each a styled line."""
+    lines = "".join(f'<div class="explorer-message {esc(m["level"])}"><b>{esc(m["source"])}</b>: {esc(m["text"])}'
+                    "</div>" for m in messages)
+    return f'<div class="explorer-messages">{lines}</div>' if lines else ""
+
+
+def download_name(name: str) -> str:
+    return f"<code>{esc(name)}</code>"
+
+
+def download_status(done: float, total: float | None, rate: float | None) -> str:
+    """"3.1 MB of 12.0 MB · 2.4 MB/s" (sizes and speed of one download; either may not be known yet)."""
+    size = format_size(int(done)) + (f" / {format_size(int(total))}" if total else "")
+    speed = f" · {format_size(int(rate))}/s" if rate else ""
+    return f"<span>{esc(size + speed)}</span>"
 
 
 def note(text: str) -> str:

@@ -1,5 +1,6 @@
-"""The resolution view: what each Auto class resolved to and the file and key that decided it, the files read,
-the config's main fields, parameter counts per module and the load report."""
+"""The resolution view: a diagram of what each Auto class resolved to and the file and key that decided it, the
+load reports and messages, then (collapsed) the decisions, files read, the config's main fields and parameter
+counts per module."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ...trace import format_size
-from .html import esc, note, section, table
+from .diagram import resolution_diagram
+from .html import details, esc, messages_html, note, table
 
 # config fields worth a glance, in this order, when the config has them
 MAIN_FIELDS = (
@@ -51,33 +53,48 @@ def files_table(files: Sequence[Mapping[str, Any]], labels: Mapping[str, str]) -
     return table(rows, header=(labels["file"], labels["size"], labels["source"]))
 
 
-def load_report_html(report: Mapping[str, Any], labels: Mapping[str, str]) -> str:
-    if report["random_weights"]:
-        return note(f"{labels['random_weights']}: {report['random_weights']}")
-    summary = note(f"{report['model_class']}: {report['loaded']} {labels['tensors_loaded']} "
-                   f"({', '.join(report['files'])})")
+def report_rows(report: Mapping[str, Any], labels: Mapping[str, str]) -> list[tuple[str, str, str]]:
     rows = [(labels["missing"], key, "") for key in report["missing"]]
     rows += [(labels["unexpected"], key, "") for key in report["unexpected"]]
     rows += [(labels["mismatched"], m["key"], f"{m['checkpoint']} -> {m['model']}") for m in report["mismatched"]]
+    return rows
+
+
+def load_report_html(report: Mapping[str, Any], labels: Mapping[str, str]) -> str:
+    """A clean load report is one quiet line; random weights or keys that did not match (a classifier read as a
+    backbone drops its head's keys) are a highlighted table, for a reason to look rather than an alarm."""
+    if report["random_weights"]:
+        text = f"{report['model_class']}: {labels['random_weights']}: {report['random_weights']}"
+        return f'<div class="explorer-attention">{note(text)}</div>'
+    summary = f"{report['model_class']}: {report['loaded']} {labels['tensors_loaded']} ({', '.join(report['files'])})"
+    rows = report_rows(report, labels)
     if not rows:
-        return summary + note(labels["load_clean"])
-    return summary + table(rows, header=(labels["kind"], labels["key"], labels["shapes"]))
+        return note(f"{summary} \u00b7 {labels['load_clean']}")
+    return (f'<div class="explorer-attention"><b>{esc(summary)}</b>{note(labels["load_unusual"])}'
+            f'{table(rows, header=(labels["kind"], labels["key"], labels["shapes"]))}</div>')
 
 
 def render_resolution(trace: Mapping[str, Any], components: Sequence[tuple[str, str, str]],
                       config: Mapping[str, Any] | None, parameters: Sequence[tuple[str, int]],
-                      report: Mapping[str, Any] | None, labels: Mapping[str, str]) -> str:
-    """``trace`` is ``ResolutionTrace.to_dict()``, ``config`` ``config.to_dict()``, ``parameters`` (module path,
-    count) rows, ``report`` ``LoadReport.to_dict()``."""
-    parts = [note(f"{trace['reference']}" + (f" -> {trace['location']}" if trace["location"] else "")),
-             section(labels["auto_classes"], components_table(components, labels)),
-             section(labels["decisions"], decisions_table(trace["decisions"], labels)),
-             section(labels["files_read"], files_table(trace["files"], labels))]
+                      reports: Sequence[Mapping[str, Any]], labels: Mapping[str, str],
+                      messages: Sequence[Mapping[str, str]] = ()) -> str:
+    """The diagram of what from_pretrained did, the load reports (one line each when clean) and the messages
+    caught while loading; the details in collapsible sections below. ``trace`` is ``ResolutionTrace.to_dict()``,
+    ``config`` ``config.to_dict()``, ``parameters`` (module path, count) rows, ``reports`` ``LoadReport.to_dict()``
+    of each model loaded, ``messages`` ``logs.Message.to_dict()``."""
+    revision = f" @ {trace['revision']}" if trace["revision"] else ""
+    parts = [note(f"{trace['reference']}{revision}"),
+             resolution_diagram(trace, components, labels),
+             *(load_report_html(report, labels) for report in reports)]
+    if messages:
+        parts.append(details(f"{labels['messages']} ({len(messages)})", messages_html(messages), opened=True))
+    parts += [details(labels["auto_classes"], components_table(components, labels)),
+              details(labels["decisions"], decisions_table(trace["decisions"], labels)),
+              details(labels["files_read"], (note(trace["location"]) if trace["location"] else "")
+                      + files_table(trace["files"], labels))]
     if config is not None:
-        parts.append(section(labels["config_fields"], table(main_fields(config))))
+        parts.append(details(labels["config_fields"], table(main_fields(config))))
     if parameters:
-        parts.append(section(labels["parameters"], table([(name, f"{count:,}") for name, count in parameters],
+        parts.append(details(labels["parameters"], table([(name, f"{count:,}") for name, count in parameters],
                                                          header=(labels["module"], labels["parameters"]))))
-    if report is not None:
-        parts.append(section(labels["load_report"], load_report_html(report, labels)))
     return "".join(parts)
