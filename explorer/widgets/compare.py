@@ -11,13 +11,15 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from ..hub import download_bars
 from ..samples import CLIP, PHOTO, SENTENCE
 from .app import catalog_ids
 from .audio import read_clip
 from .base import guarded
 from .i18n import labels_for
 from .render import compare as render
-from .render.html import STYLE, busy_indicator, error_box, note
+from .progress import Downloads
+from .render.html import STYLE, busy_indicator, error_box, messages_html, note
 from .session import Session, describe_error, load_session, return_freed_memory
 from .text import encoding_rows
 
@@ -112,9 +114,9 @@ class CompareSide:
                                            layout=widgets.Layout(width="100%"))
         self.checkpoint.add_class("explorer-checkpoint")
         self.message = widgets.HTML()
-        self.progress = widgets.Output()  # huggingface_hub's download bars land here
+        self.downloads = Downloads()  # huggingface_hub's download bars, as rows
         self.checkpoint.observe(self.on_submit, "value")
-        self.box = widgets.VBox([self.checkpoint, self.message, self.progress], layout=widgets.Layout(width="50%"))
+        self.box = widgets.VBox([self.checkpoint, self.message, self.downloads], layout=widgets.Layout(width="50%"))
 
     def on_submit(self, change: dict[str, Any]) -> None:
         if change["new"].strip() and change["new"].strip() != self.requested:
@@ -127,16 +129,17 @@ class CompareSide:
         self.session = None
         return_freed_memory()
         self.message.value = busy_indicator(self.labels["loading"])
-        self.progress.clear_output()
+        self.downloads.clear()
         failure = None
-        # caught inside the Output block: in a kernel, Output.__exit__ prints and swallows exceptions
-        with self.progress:
+        with download_bars(self.downloads.tqdm_class()):
             try:
                 self.session = load_session(reference)
             except Exception as error:  # noqa: BLE001 - shown on its side; the app stays usable
                 failure = error
-        self.message.value = (error_box(f"{self.labels['load_failed']} {reference}", describe_error(failure))
-                              if failure is not None else "")
+        if failure is not None:
+            self.message.value = error_box(f"{self.labels['load_failed']} {reference}", describe_error(failure))
+        else:  # the load's warnings and the Hub client's lines, styled (never a stderr block)
+            self.message.value = messages_html(self.session.message_rows())
         self.on_loaded()
 
 

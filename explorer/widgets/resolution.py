@@ -27,9 +27,6 @@ class ResolutionPanel(Panel):
         components += [(part.auto, part.result, part.status) for part in session.parts.values()]
         reports = [part.value.load_report.to_dict() for part in session.parts.values()
                    if part.status == "loaded" and hasattr(part.value, "load_report")]
-        messages = [message.to_dict() for message in session.messages]
-        messages += [message.to_dict() | {"source": f"{part.auto} \u00b7 {message.source}"}
-                     for part in session.parts.values() for message in part.messages]
         self.output.value = render_resolution(
             session.trace.to_dict(),
             components,
@@ -37,5 +34,5 @@ class ResolutionPanel(Panel):
             parameter_counts(model) if model is not None else [],
             reports,
             self.labels,
-            messages,
+            session.message_rows(),
         )

@@ -74,6 +74,13 @@ class Session:
     def trace(self) -> Any:
         return self.checkpoint.trace
 
+    def message_rows(self) -> list[dict[str, str]]:
+        """Every message caught while loading, as plain data: the checkpoint's, then each part's (its source
+        prefixed with the part's Auto class)."""
+        rows = [message.to_dict() for message in self.messages]
+        return rows + [message.to_dict() | {"source": f"{part.auto} \u00b7 {message.source}"}
+                       for part in self.parts.values() for message in part.messages]
+
     def process_image(self, source: tuple[str, bytes]) -> ProcessedImage:
         """The image ``source`` (name, bytes) decoded and through the image processor, once per input: the
         image, outputs and backbone panels share it; another image replaces it."""

@@ -53,3 +53,13 @@ def _size(size: int) -> str:
     from explorer.trace import format_size
 
     return format_size(size)
+
+
+def test_a_compare_side_shows_its_downloads_as_rows_and_nothing_on_stderr(served, capfd):
+    from explorer.widgets.compare import CompareApp
+
+    app = CompareApp("org/sentiment")
+    shown = rows(app.sides[0].downloads)
+    assert "<code>model.safetensors</code>" in shown and "<code>config.json</code>" in shown
+    assert app.sides[0].session is not None and "explorer-error" not in app.sides[0].message.value
+    assert capfd.readouterr().err == ""
