@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ..pipelines.base import CallSteps
 
 TOP_K = 5
+GENERATED_TOKENS = 8
 # the panel's defaults for the inputs a task needs besides the app's text, image or clip
 QUESTION = "What lived in a hole in the ground?"
 CANDIDATE_LABELS = "a flower, a cat, a dog"
@@ -87,8 +88,7 @@ def the_clip(panel: OutputsPanel, session: Session) -> tuple[Any, dict[str, Any]
     return read_clip(panel.state.audio[1], session.get("feature_extractor").sampling_rate), {}
 
 
-# The tasks the panel runs, by name; a task missing here keeps the model's forward and its hidden states
-# (text-generation: add its row once its pipeline exists).
+# The tasks the panel runs, by name; a task missing here keeps the model's forward and its hidden states.
 TASK_CALLS = {
     "text-classification": TaskCall("text", the_text, {"top_k": TOP_K, "truncation": True}),
     "token-classification": TaskCall("text", the_text, {"aggregation_strategy": "simple"}),
@@ -99,6 +99,8 @@ TASK_CALLS = {
     "audio-classification": TaskCall("audio", the_clip, {"top_k": TOP_K}),
     "automatic-speech-recognition": TaskCall("audio", the_clip),
     "zero-shot-image-classification": TaskCall("image", the_image_and_labels, field="candidate_labels"),
+    # a short greedy continuation: the Generation panel is where decoding is explored step by step
+    "text-generation": TaskCall("text", the_text, {"max_new_tokens": GENERATED_TOKENS, "do_sample": False}),
 }
 
 
@@ -159,20 +161,21 @@ def with_mask(text: str, mask_token: str) -> str:
 
 @contextmanager
 def full_outputs(model: Any) -> Iterator[list[Mapping[str, Any]]]:
-    """While in the block, the model's calls also return their attentions and hidden states (when its forward
-    takes the flags); the first call's whole output is kept in the list yielded, and the caller gets the
-    output without them."""
+    """While in the block, the model's first call also returns its attentions and hidden states (when its forward
+    takes the flags): its whole output is kept in the list yielded, and the caller gets the output without them.
+    Later calls (a long QA context's other spans, generate's steps) run as asked: the first one's maps are shown."""
     accepts = inspect.signature(model.forward).parameters
     flags = {flag: True for flag in EXTRA_OUTPUTS if flag in accepts}
     asked = {EXTRA_OUTPUTS[flag] for flag in flags}
     kept: list[Mapping[str, Any]] = []
 
     def ask(module: Any, args: tuple, kwargs: dict[str, Any]) -> tuple[tuple, dict[str, Any]]:
-        return args, {**kwargs, **flags}
+        return args, kwargs if kept else {**kwargs, **flags}
 
     def keep(module: Any, args: tuple, kwargs: dict[str, Any], output: Any) -> Any:
-        if not kept:  # a long QA context runs once per span: the first span's maps are shown
-            kept.append(output)
+        if kept:
+            return output
+        kept.append(output)
         return type(output)(**{name: value for name, value in output.items() if name not in asked})
 
     handles = [model.register_forward_pre_hook(ask, with_kwargs=True),

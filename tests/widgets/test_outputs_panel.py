@@ -5,6 +5,7 @@ layer and head selectors (tests/widgets/test_outputs_steps.py compares every cat
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -19,7 +20,7 @@ from explorer import (
     pipeline,
 )
 from explorer.samples import SENTENCE
-from explorer.widgets.outputs import panel_task, with_mask
+from explorer.widgets.outputs import GENERATED_TOKENS, TASK_CALLS, panel_task, with_mask
 
 
 def probabilities(html: str) -> dict[str, float]:
@@ -126,7 +127,20 @@ def test_zero_shot_image_classification_scores_the_candidate_labels_field(app):
     assert set(probabilities(outputs.output.value)) == {"the digit seven", "a flower"}
 
 
-def test_a_head_without_a_pipeline_runs_its_model_alone(app):
+def test_a_causal_lm_shows_a_short_greedy_continuation_as_the_pipeline_does(app):
+    app.load("explorer-catalog/gpt2-python-docs")
+    outputs = app.show("outputs")
+    steps = outputs.last_run.steps
+    oracle = pipeline("text-generation", model="explorer-catalog/gpt2-python-docs")
+    expected = oracle(SENTENCE, max_new_tokens=GENERATED_TOKENS, do_sample=False)
+    assert steps.task == "text-generation" and steps.items[0].output == expected
+    assert html.escape(expected[0]["generated_text"]) in outputs.output.value
+    # the prompt's forward gave the heatmap's maps; generate's later steps ran without them
+    assert len(outputs.last_run.attentions[0][0, 0]) == len(outputs.last_run.tokens)
+
+
+def test_a_head_without_a_pipeline_runs_its_model_alone(app, monkeypatch):
+    monkeypatch.delitem(TASK_CALLS, "text-generation")  # a head whose task this panel has no input for
     app.load("explorer-catalog/gpt2-python-docs")
     outputs = app.show("outputs")
     html = outputs.output.value
