@@ -86,7 +86,8 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
                f"--ServerApp.port={server.url.rsplit(':', 1)[1]}", "--ServerApp.port_retries=0",
                f"--IdentityProvider.token={server.token}", f"--ServerApp.root_dir={root}",
                f"--LabServerApp.user_settings_dir={settings}", f"--LabServerApp.workspaces_dir={base / 'workspaces'}",
-               "--LabApp.expose_app_in_browser=True", "--LabApp.news_url=",
+               "--LabApp.expose_app_in_browser=True", "--JupyterNotebookApp.expose_app_in_browser=True",
+               "--LabApp.news_url=",
                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", "--LabApp.extension_manager=readonly",
                "--ServerApp.terminals_enabled=False", "--ServerApp.allow_root=True"]
     with log.open("w") as log_file:
