@@ -94,7 +94,9 @@ class GenerationMixin:
         processors = logits_processors(config, input_ids.shape[1], model_kwargs["attention_mask"], eos)
         end = None if eos is None else EosTokenCriteria(eos)
         model_kwargs.update(self.forward_options(config))
-        return self.sample(input_ids, processors, end, config, pad, streamer, model_kwargs)
+        with torch.inference_mode():  # no autograd bookkeeping: each of the loop's operations dispatches faster
+            generated = self.sample(input_ids, processors, end, config, pad, streamer, model_kwargs)
+        return outside_inference_mode(generated)
 
     # --- settings ------------------------------------------------------------------------------------------
 
@@ -301,6 +303,21 @@ class Record:
     def output(self, sequences: torch.LongTensor, cache: Any) -> GenerateDecoderOnlyOutput:
         return GenerateDecoderOnlyOutput(sequences=sequences, scores=self.scores, logits=self.logits,
                                          attentions=self.attentions, hidden_states=self.hidden_states, cache=cache)
+
+
+def outside_inference_mode(value: Any) -> Any:
+    """``value`` (the sequences, a :class:`GenerateDecoderOnlyOutput`, a tuple, a key-value cache or None) with
+    its tensors copied outside inference mode, as transformers' generate (under ``no_grad`` only) returns them:
+    a tensor made in inference mode could not be saved for a later backward, nor updated in place."""
+    if isinstance(value, torch.Tensor):
+        return value.clone()
+    if isinstance(value, tuple):
+        return tuple(outside_inference_mode(item) for item in value)
+    if isinstance(value, GenerateDecoderOnlyOutput):
+        return GenerateDecoderOnlyOutput(**{name: outside_inference_mode(item) for name, item in value.items()})
+    for layer in getattr(value, "layers", ()):
+        layer.keys, layer.values = outside_inference_mode(layer.keys), outside_inference_mode(layer.values)
+    return value
 
 
 # --- preparing a call --------------------------------------------------------------------------------------------
