@@ -40,7 +40,7 @@ from .logits_process import (
     TopKLogitsWarper,
     TopPLogitsWarper,
 )
-from .stopping_criteria import EosTokenCriteria, MaxLengthCriteria, StoppingCriteriaList
+from .stopping_criteria import EosTokenCriteria
 from .streamers import BaseStreamer
 
 logger = logging.getLogger(__name__)
@@ -92,12 +92,11 @@ class GenerationMixin:
             streamer.put(input_ids.cpu())
         self.set_generated_length(config, input_ids.shape[1], default_max_length)
         processors = logits_processors(config, input_ids.shape[1], model_kwargs["attention_mask"], eos)
-        criteria = StoppingCriteriaList([MaxLengthCriteria(config.max_length)])
-        if eos is not None:
-            criteria.append(EosTokenCriteria(eos))
+        end = None if eos is None else EosTokenCriteria(eos)
         model_kwargs.update(self.forward_options(config))
-        return self.sample(input_ids, processors, criteria, config, pad if eos is not None else None, streamer,
-                           model_kwargs)
+        with torch.inference_mode():  # no autograd bookkeeping: each of the loop's operations dispatches faster
+            generated = self.sample(input_ids, processors, end, config, pad, streamer, model_kwargs)
+        return outside_inference_mode(generated)
 
     # --- settings ------------------------------------------------------------------------------------------
 
@@ -148,18 +147,18 @@ class GenerationMixin:
                       pad: torch.Tensor | None, eos: torch.Tensor | None) -> dict[str, torch.Tensor | None]:
         """The prompt's attention mask (given, or inferred from padding) and position ids (given, or counted
         over the real tokens only, so a left-padded row starts at 0), as transformers prepares them. A mask of
-        ones is dropped, as transformers does (the model then needs none)."""
+        ones is dropped, as transformers does (the model then needs none), and so are the positions counted
+        from it: 0, 1, 2... after the cache are what the model counts itself, without tensors to carry along."""
         parameters = self.forward_parameters()
         mask = model_kwargs.get("attention_mask")
         if mask is None and "attention_mask" in parameters:
             mask = inferred_attention_mask(input_ids, pad, eos)
         warn_if_right_padded(input_ids, mask, pad)
-        positions = model_kwargs.get("position_ids")
-        if positions is None and "position_ids" in parameters:
-            counted = torch.ones_like(input_ids) if mask is None else mask
-            positions = (counted.long().cumsum(-1) - 1).masked_fill(counted == 0, 0)
         if mask is not None and bool((mask == 1).all()):
             mask = None
+        positions = model_kwargs.get("position_ids")
+        if positions is None and mask is not None and "position_ids" in parameters:
+            positions = (mask.long().cumsum(-1) - 1).masked_fill(mask == 0, 0)
         return {"attention_mask": mask, "position_ids": positions}
 
     def set_generated_length(self, config: GenerationConfig, prompt_length: int, default_max_length: bool) -> None:
@@ -203,7 +202,7 @@ class GenerationMixin:
         cache), their position ids, the whole attention mask and the cache (as transformers)."""
         if next_sequence_length is not None:
             input_ids = input_ids[:, -next_sequence_length:]
-        inputs: dict[str, Any] = {"input_ids": input_ids.clone(memory_format=torch.contiguous_format)}
+        inputs: dict[str, Any] = {"input_ids": input_ids}
         if cache is not None:
             inputs[self.cache_argument()] = cache
         if position_ids is not None:
@@ -213,11 +212,12 @@ class GenerationMixin:
             inputs["attention_mask"] = attention_mask
         return {**inputs, **kwargs}
 
-    def sample(self, input_ids: torch.LongTensor, processors: LogitsProcessorList, criteria: StoppingCriteriaList,
+    def sample(self, input_ids: torch.LongTensor, processors: LogitsProcessorList, end: EosTokenCriteria | None,
                config: GenerationConfig, pad: torch.Tensor | None, streamer: BaseStreamer | None,
                model_kwargs: dict[str, Any]) -> torch.LongTensor | GenerateDecoderOnlyOutput:
-        """transformers' ``_sample``: one forward per new token until every row is done; ``pad`` fills the rows
-        that finished (with an end-of-sequence token) while others go on."""
+        """transformers' ``_sample``: one forward per new token until ``config.max_length`` tokens or, with an
+        end-of-sequence criterion ``end``, until every row has ended; ``pad`` fills the rows that ended while
+        others go on. The length is counted in Python: without ``end`` a step reads nothing back from torch."""
         record = Record(config)
         unfinished = torch.ones(input_ids.shape[0], dtype=torch.long, device=input_ids.device)
         outputs = self(**self.prepare_inputs_for_generation(input_ids, **model_kwargs), return_dict=True)
@@ -230,14 +230,17 @@ class GenerationMixin:
                 next_tokens = torch.multinomial(F.softmax(scores, dim=-1), num_samples=1).squeeze(1)
             else:
                 next_tokens = torch.argmax(scores, dim=-1)
-            if pad is not None:
+            if end is not None:
                 next_tokens = next_tokens * unfinished + pad * (1 - unfinished)
             input_ids = torch.cat([input_ids, next_tokens[:, None]], dim=-1)
             if streamer is not None:
                 streamer.put(next_tokens.cpu())
-            unfinished = unfinished & ~criteria(input_ids, record.scores)
-            if unfinished.max() == 0:
+            if input_ids.shape[1] >= config.max_length:
                 break
+            if end is not None:
+                unfinished = unfinished & ~end(input_ids, record.scores)
+                if unfinished.max() == 0:
+                    break
             step = 1 if model_kwargs.get("cache") is not None else None
             outputs = self(**self.prepare_inputs_for_generation(input_ids, step, **model_kwargs), return_dict=True)
         if streamer is not None:
@@ -300,6 +303,21 @@ class Record:
     def output(self, sequences: torch.LongTensor, cache: Any) -> GenerateDecoderOnlyOutput:
         return GenerateDecoderOnlyOutput(sequences=sequences, scores=self.scores, logits=self.logits,
                                          attentions=self.attentions, hidden_states=self.hidden_states, cache=cache)
+
+
+def outside_inference_mode(value: Any) -> Any:
+    """``value`` (the sequences, a :class:`GenerateDecoderOnlyOutput`, a tuple, a key-value cache or None) with
+    its tensors copied outside inference mode, as transformers' generate (under ``no_grad`` only) returns them:
+    a tensor made in inference mode could not be saved for a later backward, nor updated in place."""
+    if isinstance(value, torch.Tensor):
+        return value.clone()
+    if isinstance(value, tuple):
+        return tuple(outside_inference_mode(item) for item in value)
+    if isinstance(value, GenerateDecoderOnlyOutput):
+        return GenerateDecoderOnlyOutput(**{name: outside_inference_mode(item) for name, item in value.items()})
+    for layer in getattr(value, "layers", ()):
+        layer.keys, layer.values = outside_inference_mode(layer.keys), outside_inference_mode(layer.values)
+    return value
 
 
 # --- preparing a call --------------------------------------------------------------------------------------------

@@ -124,8 +124,15 @@ class GPT2Conv1D(nn.Module):
         self.residual = residual  # writes into the residual stream: initialised smaller (see _init_weights)
 
     def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:
+        if hidden_states.dim() == 2:  # the model's flat stream: no reshape, one dispatch fewer per projection
+            return torch.addmm(self.bias, hidden_states, self.weight)
         flat = torch.addmm(self.bias, hidden_states.reshape(-1, hidden_states.shape[-1]), self.weight)
         return flat.view(*hidden_states.shape[:-1], self.weight.shape[1])
+
+
+def dropped(dropout: nn.Dropout, hidden_states: torch.Tensor) -> torch.Tensor:
+    """``dropout(hidden_states)`` in training; in eval the identity, without the call (a dispatch each)."""
+    return dropout(hidden_states) if dropout.training else hidden_states
 
 
 class GPT2Attention(nn.Module):
@@ -146,21 +153,18 @@ class GPT2Attention(nn.Module):
         self.attn_dropout = nn.Dropout(config.attn_pdrop)
         self.resid_dropout = nn.Dropout(config.resid_pdrop)
 
-    def forward(self, hidden_states: torch.Tensor, mask: torch.Tensor | None, cache: DynamicCache | None,
-                output_attentions: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
-        batch, length, _ = hidden_states.shape
-
-        def by_head(projected: torch.Tensor) -> torch.Tensor:
-            """[batch, tokens, features] -> [batch, heads, tokens, head_dim]"""
-            return projected.view(batch, length, self.num_heads, self.head_dim).transpose(1, 2)
-
-        query, key, value = (by_head(part) for part in self.c_attn(hidden_states).split(self.embed_dim, dim=2))
+    def forward(self, hidden_states: torch.Tensor, batch: int, mask: torch.Tensor | None,
+                cache: DynamicCache | None, output_attentions: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """``hidden_states`` is the flat stream, ``[batch * tokens, features]``."""
+        # query, key and value, each [batch, heads, tokens, head_dim]: one view and one permute for the three
+        projected = self.c_attn(hidden_states).view(batch, -1, 3, self.num_heads, self.head_dim)
+        query, key, value = projected.permute(2, 0, 3, 1, 4).unbind(0)
         if cache is not None:
             key, value = cache.update(key, value, self.layer_idx)
         context, weights = attention(query, key, value, mask, dropout=self.attn_dropout.p if self.training else 0.0,
                                      output_attentions=output_attentions, scale=self.scaling)
-        context = context.transpose(1, 2).reshape(batch, length, self.embed_dim)
-        return self.resid_dropout(self.c_proj(context)), weights
+        context = context.transpose(1, 2).reshape(-1, self.embed_dim)
+        return dropped(self.resid_dropout, self.c_proj(context)), weights
 
 
 class GPT2MLP(nn.Module):
@@ -172,11 +176,12 @@ class GPT2MLP(nn.Module):
         self.dropout = nn.Dropout(config.resid_pdrop)
 
     def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:
-        return self.dropout(self.c_proj(self.act(self.c_fc(hidden_states))))
+        return dropped(self.dropout, self.c_proj(self.act(self.c_fc(hidden_states))))
 
 
 class GPT2Block(nn.Module):
-    """Attention then MLP, each on the normalised stream and added back to it (pre-norm)."""
+    """Attention then MLP, each on the normalised stream and added back to it (pre-norm). The stream is flat,
+    ``[batch * tokens, features]``: the projections are matrix products on it as it is."""
 
     def __init__(self, config: GPT2Config, layer_idx: int) -> None:
         super().__init__()
@@ -185,9 +190,9 @@ class GPT2Block(nn.Module):
         self.ln_2 = nn.LayerNorm(config.n_embd, eps=config.layer_norm_epsilon)
         self.mlp = GPT2MLP(config)
 
-    def forward(self, hidden_states: torch.Tensor, mask: torch.Tensor | None, cache: DynamicCache | None,
-                output_attentions: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
-        attended, weights = self.attn(self.ln_1(hidden_states), mask, cache, output_attentions)
+    def forward(self, hidden_states: torch.Tensor, batch: int, mask: torch.Tensor | None,
+                cache: DynamicCache | None, output_attentions: bool) -> tuple[torch.Tensor, torch.Tensor | None]:
+        attended, weights = self.attn(self.ln_1(hidden_states), batch, mask, cache, output_attentions)
         hidden_states = attended + hidden_states
         return hidden_states + self.mlp(self.ln_2(hidden_states)), weights
 
@@ -211,12 +216,22 @@ def cache_argument(cache: Any, past_key_values: Any) -> DynamicCache | None:
 def check_positions(position_ids: torch.Tensor, n_positions: int, past: int) -> None:
     """A position beyond the table is a typed error, not an IndexError from inside the embedding."""
     if position_ids.numel() and not 0 <= int(position_ids.min()) <= int(position_ids.max()) < n_positions:
-        raise errors.ModelInputError(
-            f"GPT-2 has position embeddings for n_positions={n_positions} tokens (config.n_positions), but this "
-            f"call needs positions {int(position_ids.min())} to {int(position_ids.max())} ({past} cached tokens "
-            f"and {position_ids.shape[-1]} new). Shorten the prompt to at most {n_positions} tokens (e.g. "
-            f"tokenizer(..., truncation=True, max_length={n_positions})), or generate fewer tokens."
-        )
+        position_error(int(position_ids.min()), int(position_ids.max()), n_positions, past, position_ids.shape[-1])
+
+
+def check_position_count(end: int, n_positions: int, past: int) -> None:
+    """The same for positions ``past`` to ``end - 1`` (none given: they follow the cache)."""
+    if end > n_positions:
+        position_error(past, end - 1, n_positions, past, end - past)
+
+
+def position_error(lowest: int, highest: int, n_positions: int, past: int, new: int) -> None:
+    raise errors.ModelInputError(
+        f"GPT-2 has position embeddings for n_positions={n_positions} tokens (config.n_positions), but this "
+        f"call needs positions {lowest} to {highest} ({past} cached tokens and {new} new). Shorten the prompt to "
+        f"at most {n_positions} tokens (e.g. tokenizer(..., truncation=True, max_length={n_positions})), or "
+        "generate fewer tokens."
+    )
 
 
 def packed_sequences(position_ids: torch.Tensor) -> torch.Tensor | None:
@@ -226,11 +241,11 @@ def packed_sequences(position_ids: torch.Tensor) -> torch.Tensor | None:
     return None if bool((sequences[:, -1] == 0).all()) else sequences
 
 
-def causal_mask(attention_mask: torch.Tensor | None, position_ids: torch.Tensor, batch: int, length: int,
-                past: int, packed: bool) -> torch.Tensor | None:
+def causal_mask(attention_mask: torch.Tensor | None, position_ids: torch.Tensor | None, batch: int, length: int,
+                past: int, packed: bool, device: torch.device) -> torch.Tensor | None:
     """Which keys each query may attend to, ``[batch or 1, 1, queries, keys]`` (True: attend): the cached and
-    earlier tokens and itself, never padding, and (``packed``) only its own sequence. None when nothing is
-    hidden (a single new token, no padding). transformers builds the same mask (masking_utils)."""
+    earlier tokens and itself, never padding, and (``packed``, positions given) only its own sequence. None
+    when nothing is hidden (a single new token, no padding). transformers builds the same mask (masking_utils)."""
     keys = past + length
     if attention_mask is not None:
         if attention_mask.dim() != 2 or attention_mask.shape != (batch, keys):
@@ -242,12 +257,11 @@ def causal_mask(attention_mask: torch.Tensor | None, position_ids: torch.Tensor,
             attention_mask = None
     if attention_mask is None and length == 1:
         return None
-    device = position_ids.device
     allowed = torch.arange(keys, device=device)[None, :] <= torch.arange(past, keys, device=device)[:, None]
     allowed = allowed[None, None]
     if attention_mask is not None:
         allowed = allowed & attention_mask.bool()[:, None, None, :]
-    sequences = packed_sequences(position_ids.expand(batch, -1)) if packed else None
+    sequences = packed_sequences(position_ids.expand(batch, -1)) if packed and position_ids is not None else None
     if sequences is not None:
         allowed = allowed & (sequences[:, None, :, None] == sequences[:, None, None, :])
     return allowed
@@ -312,20 +326,22 @@ class GPT2Model(GPT2PreTrainedModel):
         self.post_init()
 
     def embed(self, input_ids: torch.Tensor | None, inputs_embeds: torch.Tensor | None,
-              position_ids: torch.Tensor | None, token_type_ids: torch.Tensor | None,
-              past: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """Tokens plus positions (and token types, embedded as tokens: GPT-2 has no type table), and the
-        positions used: after the ``past`` cached tokens when none are given, whatever the padding (as
-        transformers' forward)."""
+              position_ids: torch.Tensor | None, token_type_ids: torch.Tensor | None, past: int) -> torch.Tensor:
+        """Tokens plus positions (and token types, embedded as tokens: GPT-2 has no type table): the positions
+        after the ``past`` cached tokens when none are given, whatever the padding (as transformers' forward)."""
         if inputs_embeds is None:
             inputs_embeds = self.wte(input_ids)
-        if position_ids is None:
-            position_ids = torch.arange(past, past + inputs_embeds.shape[1], device=inputs_embeds.device)[None, :]
-        check_positions(position_ids, self.config.n_positions, past)
-        hidden_states = inputs_embeds + self.wpe(position_ids)
+        if position_ids is None:  # the rows of the table in order: a slice, checked without a tensor operation
+            length = inputs_embeds.shape[1]
+            check_position_count(past + length, self.config.n_positions, past)
+            positions = self.wpe.weight[past:past + length]
+        else:
+            check_positions(position_ids, self.config.n_positions, past)
+            positions = self.wpe(position_ids)
+        hidden_states = inputs_embeds + positions
         if token_type_ids is not None:
             hidden_states = hidden_states + self.wte(token_type_ids)
-        return self.drop(hidden_states), position_ids
+        return dropped(self.drop, hidden_states)
 
     def forward(
         self,
@@ -351,20 +367,22 @@ class GPT2Model(GPT2PreTrainedModel):
         if use_cache and cache is None:
             cache = DynamicCache(config=self.config)
         past = 0 if cache is None else cache.get_seq_length()
-        hidden_states, position_ids = self.embed(input_ids, inputs_embeds, position_ids, token_type_ids, past)
-        allowed = causal_mask(attention_mask, position_ids, *hidden_states.shape[:2], past,
-                              packed=attention_mask is None and cache is None)
+        hidden_states = self.embed(input_ids, inputs_embeds, position_ids, token_type_ids, past)
+        batch, length, width = hidden_states.shape
+        allowed = causal_mask(attention_mask, position_ids, batch, length, past,
+                              packed=attention_mask is None and cache is None, device=hidden_states.device)
         mask = mask_for_attention(allowed, output_attentions, hidden_states.dtype)
 
         all_hidden_states: tuple[torch.Tensor, ...] | None = () if output_hidden_states else None
         all_attentions: tuple[torch.Tensor, ...] | None = () if output_attentions else None
+        hidden_states = hidden_states.reshape(batch * length, width)  # flat through the blocks (see GPT2Block)
         for block in self.h:
             if all_hidden_states is not None:
-                all_hidden_states += (hidden_states,)
-            hidden_states, weights = block(hidden_states, mask, cache, output_attentions)
+                all_hidden_states += (hidden_states.view(batch, length, width),)
+            hidden_states, weights = block(hidden_states, batch, mask, cache, output_attentions)
             if all_attentions is not None:
                 all_attentions += (weights,)
-        hidden_states = self.ln_f(hidden_states)
+        hidden_states = self.ln_f(hidden_states).view(batch, length, width)
         if all_hidden_states is not None:  # the last one after the final norm, as transformers
             all_hidden_states += (hidden_states,)
         output = BaseModelOutputWithPastAndCrossAttentions(

@@ -74,3 +74,17 @@ def test_a_loaded_decoder_reads_its_generation_config(pair, tmp_path):
     ours = explorer.AutoModelForCausalLM.from_pretrained(tmp_path)
     assert ours.generation_config.max_new_tokens == 5
     assert ours.generate(**left_padded()).shape[1] == 7 + 5
+
+
+def test_what_generate_returns_can_be_differentiated_afterwards(pair):
+    """The loop runs in inference mode; the ids, scores and cache it returns are copies made outside it, as
+    transformers' generate (no_grad only) returns them: a forward on them can be trained through."""
+    _, ours = pair
+    got = ours.generate(**left_padded(), max_new_tokens=3, pad_token_id=PAD, return_dict_in_generate=True,
+                        output_scores=True)
+    cached = [tensor for layer in got.cache.layers for tensor in (layer.keys, layer.values)]
+    returned = [got.sequences, *got.scores, *cached]
+    assert not any(tensor.is_inference() for tensor in returned)
+    ours(got.sequences).logits.sum().backward()
+    assert ours.get_input_embeddings().weight.grad is not None
+    ours.zero_grad(set_to_none=True)  # the fixture's model is shared by the other tests
