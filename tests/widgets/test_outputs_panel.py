@@ -20,6 +20,7 @@ from explorer import (
     pipeline,
 )
 from explorer.samples import SENTENCE
+from explorer.widgets.render import outputs as render
 from explorer.widgets.outputs import GENERATED_TOKENS, TASK_CALLS, panel_task, with_mask
 
 
@@ -213,6 +214,13 @@ def test_the_attention_heatmap_follows_layer_and_head(app, checkpoints):
     assert "layer 0 · head 0, [15, 15]" in first and "0:[CLS]" in first
     outputs.head.value = 1
     assert "layer 0 · head 1" in outputs.attention.value and outputs.attention.value != first
+    # the maps are the model's own, kept in half precision (a picture of 256 colours needs no more)
+    model, tokenizer = app.state.session.get("model"), app.state.session.get("tokenizer")
+    with torch.no_grad():
+        own = model(**tokenizer(SENTENCE, return_tensors="pt"), output_attentions=True).attentions[0][0, 1]
+    kept = outputs.last_run.attentions[0][0, 1]
+    assert kept.dtype == torch.float16 and torch.allclose(kept.float(), own, rtol=1e-3, atol=1e-4)
+    assert render.attention(kept.numpy(), 0, 1, outputs.last_run.tokens, outputs.labels) == outputs.attention.value
     app.load(str(checkpoints["convnext"]))  # no attention in a ConvNeXt: the selectors go away
     assert outputs.attention_controls not in outputs.box.children
 
