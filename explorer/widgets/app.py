@@ -36,6 +36,19 @@ def tab_title(label: str) -> str:
     return re.split("[:\uff1a]", label, maxsplit=1)[0]
 
 
+def kernel_loop() -> asyncio.AbstractEventLoop | None:
+    """The asyncio loop of the IPython kernel the app runs in; None in a script or a test, where nothing waits for
+    idle time (another library's loop running in the same thread, as Playwright's sync API, is not a kernel's)."""
+    from IPython import get_ipython
+
+    if getattr(get_ipython(), "kernel", None) is None:
+        return None
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 def catalog_ids() -> list[str]:
     from .. import catalog
 
@@ -120,9 +133,8 @@ class ExplorerApp(widgets.VBox):
         """In a kernel, render the hidden tabs one at a time once it is idle, so that a click on a tab shows it at
         once; a message from the front end (a click, an edit) is handled between two of them. Without an event
         loop (a script, a test) each tab renders when it is selected."""
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
+        loop = kernel_loop()
+        if loop is None:
             self.settle()
             return
         loop.call_later(IDLE_SECONDS, self.catch_up_next, loop, self.state.session)

@@ -67,9 +67,14 @@ def test_only_the_selected_tab_renders_and_the_others_catch_up_when_selected(app
     assert app.panels["resolution"].active is False
 
 
-def test_in_a_kernel_the_hidden_tabs_render_once_it_is_idle(app, checkpoints):
+def test_in_a_kernel_the_hidden_tabs_render_once_it_is_idle(app, checkpoints, monkeypatch):
     """A kernel runs an asyncio loop: after the load, the hidden tabs render one at a time while it is idle."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    from explorer.widgets import app as app_module
+
+    monkeypatch.setattr(app_module, "kernel_loop", asyncio.get_running_loop)  # as in a kernel: its loop runs the app
 
     async def load_then_idle() -> set[str]:
         app.load(str(checkpoints["convnext"]))
@@ -81,10 +86,24 @@ def test_in_a_kernel_the_hidden_tabs_render_once_it_is_idle(app, checkpoints):
                 break
         return rendered_at_load
 
-    assert asyncio.run(load_then_idle()) == {"resolution"}
+    with ThreadPoolExecutor(1) as thread:  # a loop of its own: another library's may be running in this thread
+        assert thread.submit(asyncio.run, load_then_idle()).result() == {"resolution"}
     assert all(panel.output.value and not panel.stale for panel in app.shown)
     assert app.panels["backbone"].model is not None and app.selected_panel() is app.panels["resolution"]
     assert [panel.name for panel in app.shown if panel.active] == ["resolution"]
+
+
+def test_outside_a_kernel_another_librarys_running_loop_defers_nothing(app, checkpoints):
+    """A loop running in the thread is not a kernel's (Playwright's sync API runs one): every tab is due at once."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    async def load() -> bool:
+        app.load(str(checkpoints["sentiment"]))
+        return "explorer-settled" in app._dom_classes
+
+    with ThreadPoolExecutor(1) as thread:
+        assert thread.submit(asyncio.run, load()).result()
 
 
 def test_the_selected_tab_stays_selected_while_the_next_checkpoint_has_it(app, checkpoints):
