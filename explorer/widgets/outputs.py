@@ -214,7 +214,8 @@ class OutputsPanel(Panel):
     name = "outputs"
 
     def controls(self) -> list[widgets.Widget]:
-        self.run_button = widgets.Button(description=self.labels["run"], icon="play")
+        self.run_button = widgets.Button(description=self.labels["run"], icon="play",
+                                         layout=widgets.Layout(width="max-content"))  # its whole label, in any language
         self.question = self.text_field(QUESTION, "question")
         self.candidate_labels = self.text_field(CANDIDATE_LABELS, "candidate_labels")
         self.task_fields = widgets.HBox([])  # the field of the task shown, if it has one
