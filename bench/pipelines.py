@@ -28,6 +28,11 @@ torch.set_num_threads(2)), the libraries alternating who goes first:
 Before timing, one child runs both libraries' pipelines on the same inputs and asserts identical labels,
 entity groups, words and offsets, and scores within 1e-5 (identical transcriptions for the clips).
 
+What limits each task, in a second table: the model's floating-point operations in that check's call (torch's
+FlopCounterMode, per library: length-sorted batches pad less), the share of each timed call spent inside the
+model's forward (its ``forward`` wrapped with a timer), and the rate the forward ran at, beside the machine's
+float32 rate on one 2048 x 2048 matrix product (a compute-bound forward cannot run faster).
+
     python bench/pipelines.py [--quick]
 """
 
@@ -36,6 +41,7 @@ import random
 import shutil
 import statistics
 import tempfile
+import time
 import wave
 from pathlib import Path
 
@@ -108,8 +114,37 @@ def throughput(name: str, task: str, checkpoint: str) -> dict:
     construction = timed(lambda: made.append(make_pipeline(library, task, checkpoint)))
     pipe, inputs, batch_size = made[0], inputs_of(task), TASKS_MEASURED[task][1]
     pipe(inputs[:batch_size], batch_size=batch_size)
+    in_forward = time_forwards(pipe.model)
     seconds = [timed(lambda: pipe(inputs, batch_size=batch_size)) for _ in range(REPEATS)]
-    return {"value": len(inputs) / statistics.median(seconds), "construction": construction}
+    return {"value": len(inputs) / statistics.median(seconds), "construction": construction,
+            "forward": sum(in_forward) / REPEATS, "call": sum(seconds) / REPEATS}
+
+
+def time_forwards(model) -> list[float]:
+    """A list that each later call of ``model`` appends its seconds to: what the pipeline spends in the model's
+    forward, apart from its pre- and postprocessing."""
+    spent = []
+    forward = model.forward
+
+    def timed_forward(*args, **kwargs):
+        begin = time.perf_counter()
+        try:
+            return forward(*args, **kwargs)
+        finally:
+            spent.append(time.perf_counter() - begin)
+
+    model.forward = timed_forward  # an instance attribute: nn.Module.__call__ finds it before the class's
+    return spent
+
+
+def matmul_rate() -> dict:
+    """This machine's float32 GFLOP/s on one 2048 x 2048 matrix product (median of 5), the rate a
+    compute-bound forward cannot pass."""
+    torch, _ = load_library("explorer")
+    left, right = torch.randn(2048, 2048), torch.randn(2048, 2048)
+    left @ right
+    seconds = [timed(lambda: left @ right) for _ in range(5)]
+    return {"gflops": 2 * 2048**3 / statistics.median(seconds) / 1e9}
 
 
 def same(ours, theirs, where: str) -> float:
@@ -130,13 +165,18 @@ def same(ours, theirs, where: str) -> float:
 
 def check_equal(task: str, checkpoint: str) -> dict:
     """Both libraries in one process, on all the task's inputs with its batch_size: the same outputs."""
-    outputs = {}
+    from torch.utils.flop_counter import FlopCounterMode
+
+    outputs, flops = {}, {}
     for name in LIBRARIES:
         _, library = load_library(name)
-        outputs[name] = make_pipeline(library, task, checkpoint)(inputs_of(task), batch_size=TASKS_MEASURED[task][1])
+        pipe = make_pipeline(library, task, checkpoint)
+        with FlopCounterMode(display=False) as counter:
+            outputs[name] = pipe(inputs_of(task), batch_size=TASKS_MEASURED[task][1])
+        flops[name] = counter.get_total_flops()
     difference = same(outputs["explorer"], outputs["transformers"], task)
     entities = sum(len(result) for result in outputs["explorer"]) if task == "token-classification" else None
-    return {"max_abs_difference": difference, "entities": entities}
+    return {"max_abs_difference": difference, "entities": entities, "flops": flops}
 
 
 def make_checkpoint(task: str, folder: str) -> dict:
@@ -168,7 +208,7 @@ def make_checkpoint(task: str, folder: str) -> dict:
     return {}
 
 
-TASKS = {"throughput": throughput, "check": check_equal, "make": make_checkpoint}
+TASKS = {"throughput": throughput, "check": check_equal, "make": make_checkpoint, "peak": matmul_rate}
 
 
 # --- the parent process ---------------------------------------------------------------------------------------
@@ -182,13 +222,16 @@ def checkpoint_of(task: str) -> str:
 
 
 def measure(task: str, checkpoint: str, repetitions: int) -> dict[str, dict[str, list[float]]]:
-    """{library: {"inputs/s": [...], "pipeline()": [...]}}, the libraries alternating who goes first."""
-    samples = {name: {"inputs/s": [], "pipeline()": []} for name in LIBRARIES}
+    """{library: {"inputs/s": [...], "pipeline()": [...], "forward": [...], "call": [...]}}, the libraries
+    alternating who goes first."""
+    samples = {name: {"inputs/s": [], "pipeline()": [], "forward": [], "call": []} for name in LIBRARIES}
     for repetition in range(repetitions):
         for name in LIBRARIES if repetition % 2 == 0 else LIBRARIES[::-1]:
             answer = run_child(__file__, "throughput", name, task, checkpoint)[0]
             samples[name]["inputs/s"].append(answer["value"])
             samples[name]["pipeline()"].append(answer["construction"])
+            samples[name]["forward"].append(answer["forward"])
+            samples[name]["call"].append(answer["call"])
     return samples
 
 
@@ -206,11 +249,26 @@ def table(results: dict[str, dict[str, dict[str, list[float]]]]) -> str:
     return "\n".join(lines)
 
 
+def limits(results: dict, flops: dict[str, dict[str, int]], peak: float) -> str:
+    """Where each library's call goes: the model's floating-point work, the share of the call inside the model's
+    forward, and the rate the forward ran at, against the machine's matrix-product rate."""
+    lines = ["| task | library | model GFLOP per call | time in the model's forward | forward's GFLOP/s |",
+             "|---|---|---|---|---|"]
+    for task, samples in results.items():
+        for name in LIBRARIES:
+            forward, call = (statistics.median(samples[name][key]) for key in ("forward", "call"))
+            lines.append(f"| {task} | {name} | {flops[task][name] / 1e9:.1f} | {forward / call:.1%} | "
+                         f"{flops[task][name] / forward / 1e9:.0f} |")
+    return (f"What limits each task (FLOPs counted by torch's FlopCounterMode; times are the medians above). This "
+            f"machine's float32 2048 x 2048 matrix product runs at {peak:.0f} GFLOP/s.\n\n" + "\n".join(lines))
+
+
 def main() -> None:
     options = parse_or_work(__doc__.splitlines()[0], TASKS)
     repetitions = 2 if options.quick else 5
     load_before = os.getloadavg()[0]
-    results = {}
+    results, flops = {}, {}
+    peak = run_child(__file__, "peak")[0]["gflops"]
     for task in TASKS_MEASURED:
         checkpoint = checkpoint_of(task)
         checked = run_child(__file__, "check", task, checkpoint)[0]
@@ -220,8 +278,10 @@ def main() -> None:
         else:
             print(f"{task}: identical outputs on {SENTENCES} sentences{found}; scores max |explorer - transformers| "
                   f"= {checked['max_abs_difference']:.1e}", flush=True)
+        flops[task] = checked["flops"]
         results[task] = measure(task, checkpoint, repetitions)
-    report = f"{header(__file__, options.quick, repetitions, load_before)}\n\n{table(results)}\n"
+    report = (f"{header(__file__, options.quick, repetitions, load_before)}\n\n{table(results)}\n\n"
+              f"{limits(results, flops, peak)}\n")
     print("\n" + report)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(report)
