@@ -8,6 +8,7 @@ import subprocess
 import tomllib
 from pathlib import Path
 
+from jupyter_core.paths import jupyter_data_dir
 from traitlets.config.loader import PyFileConfigLoader
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +46,18 @@ def test_jupyterlab_opens_on_the_explorer_notebook(tmp_path):
     config = PyFileConfigLoader("jupyter_server_config.py", path=str(home / ".jupyter")).load_config()
     assert config.ServerApp.default_url == "/lab/tree/notebooks/00-explorer.ipynb"
     assert (REPO_ROOT / "notebooks" / "00-explorer.ipynb").is_file()
+
+
+def test_voila_renders_with_the_explorer_template_from_the_users_jupyter_data_folder(tmp_path, monkeypatch):
+    _, home = run_post_build(tmp_path)
+    config = PyFileConfigLoader("jupyter_server_config.py", path=str(home / ".jupyter")).load_config()
+    assert config.VoilaConfiguration.template == "explorer"
+    monkeypatch.setenv("HOME", str(home))  # where Jupyter looks for the Binder user's data
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    monkeypatch.delenv("JUPYTER_DATA_DIR", raising=False)
+    linked = Path(jupyter_data_dir(), "voila", "templates", "explorer")
+    assert linked.resolve() == REPO_ROOT / "share" / "jupyter" / "voila" / "templates" / "explorer"
+    assert (linked / "index.html.j2").is_file()
 
 
 def test_voila_is_installed_for_the_plain_app():

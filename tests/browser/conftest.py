@@ -27,6 +27,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# where Jupyter finds the checkout's Voila template, explorer (Voila's lab template without its CDN assets)
+JUPYTER_DATA = REPO_ROOT / "share" / "jupyter"
 SERVER_START_SECONDS = 90
 # No news or update toasts over the notebook in the screenshots (and no network calls for them).
 LAB_SETTINGS = {"@jupyterlab/apputils-extension/notification.jupyterlab-settings":
@@ -70,7 +72,8 @@ def write_lab_settings(folder: Path) -> None:
 @pytest.fixture(scope="session")
 def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     """JupyterLab on a free port of 127.0.0.1 with token auth, serving a temporary copy of notebooks/, offline,
-    with an empty Hugging Face cache and its own Jupyter config, settings and workspaces."""
+    with an empty Hugging Face cache and its own Jupyter config, settings and workspaces; Voila renders with the
+    checkout's explorer template."""
     base = tmp_path_factory.mktemp("lab")
     root = base / "notebooks"
     shutil.copytree(REPO_ROOT / "notebooks", root)
@@ -80,7 +83,7 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(base / "hf-cache"),
            "JUPYTER_CONFIG_DIR": str(base / "jupyter-config"), "IPYTHONDIR": str(base / "ipython"),
            "JUPYTER_RUNTIME_DIR": str(base / "runtime"), "TOKENIZERS_PARALLELISM": "false",
-           "OMP_NUM_THREADS": "1"}
+           "OMP_NUM_THREADS": "1", "JUPYTER_PATH": str(JUPYTER_DATA)}
     log = base / "jupyterlab.log"
     command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
                f"--ServerApp.port={server.url.rsplit(':', 1)[1]}", "--ServerApp.port_retries=0",
@@ -89,7 +92,8 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
                "--LabApp.expose_app_in_browser=True", "--JupyterNotebookApp.expose_app_in_browser=True",
                "--LabApp.news_url=",
                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate", "--LabApp.extension_manager=readonly",
-               "--ServerApp.terminals_enabled=False", "--ServerApp.allow_root=True"]
+               "--ServerApp.terminals_enabled=False", "--ServerApp.allow_root=True",
+               "--VoilaConfiguration.template=explorer"]
     with log.open("w") as log_file:
         process = subprocess.Popen(command, cwd=root, env=env, stdout=log_file, stderr=subprocess.STDOUT)
     try:
