@@ -19,6 +19,8 @@ from typing import Any, TextIO
 # The repository root when the package is installed editable (pip install -e) or run from a clone.
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXPLORER_NOTEBOOK = Path("notebooks", "00-explorer.ipynb")
+# The repository's Jupyter data folder: its Voila template, explorer (Voila's lab page without CDN assets)
+JUPYTER_DATA = REPO_ROOT / "share" / "jupyter"
 LAB_INSTALL = 'pip install -e ".[lab]"'
 
 
@@ -72,7 +74,16 @@ def lab_command(no_browser: bool = False, jupyter_args: Sequence[str] = ()) -> l
     argv = [sys.executable, "-m", "jupyter", "lab", str(notebook), f"--ServerApp.root_dir={REPO_ROOT}"]
     # JupyterLab refuses to start as root, which is how containers and many workshop VMs run (Windows has no euid)
     as_root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
-    return [*argv, *as_root, *(["--no-browser"] if no_browser else []), *jupyter_args]
+    # /voila/render/... in that server renders with the repository's template (see lab_environment)
+    voila = ["--VoilaConfiguration.template=explorer"] if importlib.util.find_spec("voila") else []
+    return [*argv, *as_root, *voila, *(["--no-browser"] if no_browser else []), *jupyter_args]
+
+
+def lab_environment(environment: dict[str, str]) -> dict[str, str]:
+    """``environment`` with the repository's Jupyter data folder first on JUPYTER_PATH, where Voila finds the
+    explorer template."""
+    earlier = environment.get("JUPYTER_PATH")
+    return {**environment, "JUPYTER_PATH": os.pathsep.join([str(JUPYTER_DATA), *([earlier] if earlier else [])])}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "lab":
             command = lab_command(args.no_browser, jupyter_args)
-            os.execv(command[0], command)  # JupyterLab replaces this process; Ctrl-C stops it as usual
+            # JupyterLab replaces this process; Ctrl-C stops it as usual
+            os.execve(command[0], command, lab_environment(dict(os.environ)))
         elif args.command == "prefetch":
             from .prefetch import run_prefetch
 

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from explorer.__main__ import REPO_ROOT, lab_command, main
+from explorer.__main__ import JUPYTER_DATA, REPO_ROOT, lab_command, lab_environment, main
 
 HOBBIT_IDS = "[101, 1999, 1037, 4920, 1999, 1996, 2598, 2045, 2973, 1037, 7570, 10322, 4183, 1012, 102]"
 
@@ -40,15 +40,29 @@ def test_a_bad_reference_is_one_clear_line(capsys):
 
 def test_lab_opens_jupyterlab_on_the_explorer_notebook(monkeypatch):
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    monkeypatch.delenv("JUPYTER_PATH", raising=False)
     started = []
-    monkeypatch.setattr(os, "execv", lambda program, argv: started.append((program, argv)))
+    monkeypatch.setattr(os, "execve", lambda program, argv, env: started.append((program, argv, env)))
     assert main(["lab", "--no-browser", "--port", "9999", "--ServerApp.ip=127.0.0.1"]) == 0
-    [(program, argv)] = started
+    [(program, argv, env)] = started
     notebook = REPO_ROOT / "notebooks" / "00-explorer.ipynb"
     assert program == sys.executable
     assert argv == [sys.executable, "-m", "jupyter", "lab", str(notebook), f"--ServerApp.root_dir={REPO_ROOT}",
-                    "--no-browser", "--port", "9999", "--ServerApp.ip=127.0.0.1"]
+                    "--VoilaConfiguration.template=explorer", "--no-browser", "--port", "9999",
+                    "--ServerApp.ip=127.0.0.1"]
     assert notebook.is_file()
+    assert env["JUPYTER_PATH"] == str(JUPYTER_DATA) and env["PATH"] == os.environ["PATH"]
+
+
+def test_lab_puts_the_voila_template_first_on_jupyter_path():
+    assert (JUPYTER_DATA / "voila" / "templates" / "explorer" / "conf.json").is_file()
+    assert lab_environment({"JUPYTER_PATH": "/srv/jupyter"})["JUPYTER_PATH"] == f"{JUPYTER_DATA}{os.pathsep}/srv/jupyter"
+
+
+def test_lab_selects_the_voila_template_only_when_voila_is_installed(monkeypatch):
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "voila" else real_find_spec(name))
+    assert not any("Voila" in part for part in lab_command())
 
 
 def test_lab_opens_a_browser_unless_told_not_to():
@@ -66,7 +80,7 @@ def test_lab_as_root_allows_root(monkeypatch):
 def test_lab_without_jupyterlab_says_what_to_install(monkeypatch, capsys):
     real_find_spec = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None if name == "jupyterlab" else real_find_spec(name))
-    monkeypatch.setattr(os, "execv", lambda *args: pytest.fail("JupyterLab must not start"))
+    monkeypatch.setattr(os, "execve", lambda *args: pytest.fail("JupyterLab must not start"))
     assert main(["lab"]) == 1
     assert capsys.readouterr().err.strip() == (
         "MissingDependencyError: `python -m explorer lab` needs JupyterLab, which is not installed: "
