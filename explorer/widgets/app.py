@@ -96,8 +96,10 @@ class ExplorerApp(widgets.VBox):
         self.add_class("explorer-app")
 
     def on_presenter(self, change: dict[str, Any]) -> None:
-        """Presenter mode: larger type and stronger contrast for a projector (CSS on the app's root class)."""
+        """Presenter mode: larger type and stronger contrast for a projector (CSS on the app's root class; the
+        resolution diagram, whose boxes are laid out for its type, is redrawn)."""
         (self.add_class if change["new"] else self.remove_class)("explorer-presenter")
+        self.state.presenter = change["new"]
 
     def arrange_tabs(self, change: dict[str, Any]) -> None:
         """One tab per panel that applies to the new session; the tab selected before stays selected if it is

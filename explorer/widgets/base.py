@@ -28,6 +28,7 @@ class AppState(traitlets.HasTraits):
     # bumped when a panel adds a component to the session after the load (the backbone, built when shown):
     # the resolution panel shows it and its decisions
     parts_changed = traitlets.Int(0)
+    presenter = traitlets.Bool(False)  # presenter mode: the app's CSS enlarges its type, the diagram's renderer its own
 
 
 def guarded(method: Callable[..., Any]) -> Callable[..., Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from .base import Panel
+from .render.html import PRESENTER_SCALE
 from .render.resolution import render_resolution
 from .session import Session, parameter_counts
 
@@ -16,6 +17,7 @@ class ResolutionPanel(Panel):
 
     def controls(self) -> list[widgets.Widget]:
         self.state.observe(self.refresh, "parts_changed")  # the backbone, built by its panel after the load
+        self.state.observe(self.refresh, "presenter")  # the diagram's type and boxes grow
         return []
 
     def applies_to(self, session: Session) -> bool:
@@ -35,4 +37,5 @@ class ResolutionPanel(Panel):
             reports,
             self.labels,
             session.message_rows(),
+            PRESENTER_SCALE if self.state.presenter else 1.0,
         )

@@ -132,14 +132,32 @@ def test_each_tab_fits_a_projector_in_light_and_dark_and_matches_its_baseline(la
     assert projector.locator(".explorer-error:visible").count() == 0
 
 
+# the diagram's text: its size on screen (font size in SVG units times the SVG's scale to its container), and
+# each line that ends outside its box
+DIAGRAM_TEXT = """svg => ({px: parseFloat(svg.querySelector('g text').getAttribute('font-size')) * svg.getScreenCTM().a,
+  overflowing: [...svg.querySelectorAll('g')].flatMap(g => {
+    const box = g.querySelector('rect').getBBox();
+    return [...g.querySelectorAll('text')].filter(text => {
+      const line = text.getBBox();
+      return line.x + line.width > box.x + box.width || line.y < box.y || line.y + line.height > box.y + box.height;
+    }).map(text => text.textContent);
+  })})"""
+
+
 def test_presenter_mode_enlarges_the_type(lab_server, projector):
     opened_app(projector, lab_server)
     note = projector.locator(".explorer-panel-resolution .explorer-note").first
+    diagram = projector.locator(".explorer-panel-resolution .explorer-diagram")
     before = float(note.evaluate("element => parseFloat(getComputedStyle(element).fontSize)"))
+    diagram_before = diagram.evaluate(DIAGRAM_TEXT)
     projector.locator(".explorer-presenter-toggle").click()
     expect(projector.locator(".explorer-app.explorer-presenter")).to_have_count(1)
+    expect(diagram.locator("text").first).not_to_have_attribute("font-size", "11")  # redrawn in larger type
     after = float(note.evaluate("element => parseFloat(getComputedStyle(element).fontSize)"))
     assert after >= 1.3 * before, (before, after)
+    diagram_after = diagram.evaluate(DIAGRAM_TEXT)
+    assert diagram_after["px"] >= 1.3 * diagram_before["px"], (diagram_before, diagram_after)
+    assert diagram_before["overflowing"] == diagram_after["overflowing"] == [], (diagram_before, diagram_after)
     bring_app_to_top(projector)
     assert_visible_without_scrolling(projector, ".explorer-diagram", "presenter mode, tab Resolution")
     assert_screenshot(small_screenshot(projector, "presenter-resolution-light"), "presenter-resolution-light")

@@ -124,6 +124,16 @@ def test_presenter_mode_is_a_class_on_the_apps_root(app):
     assert "explorer-presenter" not in app._dom_classes
 
 
+def test_presenter_mode_redraws_the_diagram_in_larger_type(app, checkpoints):
+    app.load(str(checkpoints["convnext"]))
+    resolution = app.panels["resolution"]
+    assert 'font-size="12"' in resolution.output.value
+    app.presenter.value = True
+    assert 'font-size="12"' not in resolution.output.value and 'font-size="16.62"' in resolution.output.value
+    app.presenter.value = False
+    assert 'font-size="12"' in resolution.output.value
+
+
 def test_loading_every_kind_of_checkpoint_writes_nothing_to_stderr(app, checkpoints, capfd):
     """A backbone from a classifier checkpoint logs an unclean load report: the app shows it, highlighted, in
     the Resolution tab instead."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import io
 import re
+from html import unescape
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,7 +16,8 @@ from explorer import AutoTokenizer
 from explorer.pipelines.base import CallSteps, ChunkSteps, ItemSteps, Step
 from explorer.samples import PHOTO
 from explorer.widgets.i18n import EN
-from explorer.widgets.render import audio, charts, colors, diagram, html, images, outputs, resolution, tokens
+from explorer.widgets.render import (audio, charts, colors, diagram, generation, html, images, outputs, resolution,
+                                     tokens)
 from explorer.widgets.text import encoding_rows
 
 
@@ -143,6 +146,17 @@ def test_bars_are_as_wide_as_their_probabilities():
     assert re.findall(r"width:([\d.]+)%", html) == ["75.0", "25.0"]
 
 
+def test_bars_grow_with_the_apps_type_and_their_track_follows_the_theme():
+    html = charts.bar_chart([("POSITIVE", 0.75)])
+    assert "px" not in html  # in em: presenter mode enlarges them
+    assert html.count("background:var(--jp-layout-color2,#eee)") == 1 and "background:#eee" not in html
+
+
+@pytest.mark.parametrize("module", [charts, generation, audio])
+def test_no_renderer_paints_a_fixed_light_background_behind_theme_coloured_text(module):
+    assert not re.findall(r"background:#(?:eee|f8f9fa)", Path(module.__file__).read_text())
+
+
 def test_a_heatmap_has_one_square_per_cell_in_viridis():
     matrix = np.array([[0.0, 1.0], [0.5, 0.25]])
     [picture] = images_in(charts.heatmap(matrix))
@@ -177,9 +191,9 @@ def test_the_resolution_view_lists_decisions_files_fields_and_the_report(minilm_
 
 
 TRACE = {"reference": "org/convnext", "location": "/models/convnext", "revision": None,
-         "files": [{"name": "config.json", "size": 916, "source": "cache"},
-                   {"name": "preprocessor_config.json", "size": 337, "source": "cache"},
-                   {"name": "model.safetensors", "size": 848376, "source": "cache"}],
+         "files": [{"name": name, "size": size, "path": f"/models/convnext/{name}", "source": "cache"}
+                   for name, size in (("config.json", 916), ("preprocessor_config.json", 337),
+                                      ("model.safetensors", 848376))],
          "decisions": [
              {"stage": "AutoConfig", "file": "config.json", "key": "model_type", "value": "convnext",
               "result": "ConvNextConfig", "note": ""},
@@ -201,10 +215,10 @@ def test_the_diagram_has_one_lane_per_auto_class_with_files_sizes_key_and_class(
     assert texts[:5] == [EN["reference"], EN["auto_class"], EN["files_read"], EN["key"], EN["resolved_to"]]
     assert texts[5:7] == ["org/convnext", "/models/convnext"]
     # the model's lane: the file its key was read from and the weights its class read, the last key that decided
-    model_lane = texts[texts.index("AutoModelForImageClassification"):]
-    assert model_lane[:4] == ["AutoModelForImageClassification", "config.json · 916 B",
+    model_lane = texts[texts.index("AutoModelForImage"):]  # its class on two lines
+    assert model_lane[:5] == ["AutoModelForImage", "Classification", "config.json · 916 B",
                               "model.safetensors · 828.5 KB", "architectures[0]"]
-    assert model_lane[4:6] == ["&#x27;ConvNextForImageClassification&#x27;", "ConvNextForImageClassification"]
+    assert model_lane[5:7] == ["&#x27;ConvNextForImageClassificati…", "ConvNextForImageClassification"]
     assert texts[-2:] == [EN["absent"], "The folder has none of the tokenizer files"]
     assert svg.count('class="chosen"') == 3 and svg.count('class="absent"') == 1  # the reference and two classes
     assert f'height="{diagram.TOP + 3 * diagram.LANE}"' in svg
@@ -216,6 +230,61 @@ def test_long_text_in_the_diagram_is_cut_with_an_ellipsis_and_kept_whole_in_the_
     assert f"<title>{long}</title>" in svg
     shown = re.findall(r"<text[^>]*>(A+…)</text>", svg)
     assert len(shown) == 1 and len(shown[0]) < 150
+
+
+BOX_RE = re.compile(r'<rect[^>]*width="([\d.]+)" height="([\d.]+)"[^>]*>(.*?)</g>', re.S)
+TEXT_RE = re.compile(r'<text[^>]*font-size="([\d.]+)"[^>]*>([^<]*)</text>')
+
+
+def boxes(svg: str) -> list[tuple[float, float, list[tuple[float, str]]]]:
+    """(width, height, [(font size, text)]) of each box of a diagram."""
+    return [(float(width), float(height), [(float(size), unescape(text)) for size, text in TEXT_RE.findall(body)])
+            for width, height, body in BOX_RE.findall(svg)]
+
+
+def svg_height(svg: str) -> float:
+    return float(re.search(r'height="([\d.]+)"', svg).group(1))
+
+
+@pytest.mark.parametrize("scale", [1.0, html.PRESENTER_SCALE])
+def test_the_diagrams_text_fits_its_boxes_at_any_scale(scale):
+    components = COMPONENTS + [("AutoModelForSequenceClassification", "DistilBertForSequenceClassification", "loaded")]
+    drawn = boxes(diagram.resolution_diagram(TRACE, components, EN, scale))
+    assert len(drawn) == 1 + 2 * 4 + 2 + 4
+    for width, height, lines in drawn:
+        assert height == round(diagram.BOX * scale) and 1 <= len(lines) <= 2
+        assert lines[0][0] == pytest.approx(12 * scale, abs=0.01)  # the name: the type's size
+        for size, text in lines:
+            assert len(text) * diagram.CHAR * size / 12 <= width - 12, (text, width)
+
+
+def test_presenter_scale_enlarges_the_diagrams_type_and_lanes():
+    normal, presenter = (diagram.resolution_diagram(TRACE, COMPONENTS, EN, scale)
+                         for scale in (1.0, html.PRESENTER_SCALE))
+    assert html.PRESENTER_SCALE >= 1.3
+    assert 'font-size="12"' in normal and 'font-size="12"' not in presenter and 'font-size="16.62"' in presenter
+    assert svg_height(presenter) == round(svg_height(normal) * html.PRESENTER_SCALE)
+
+
+def test_a_class_name_too_long_for_its_box_goes_on_two_lines_split_at_a_capital():
+    svg = diagram.resolution_diagram(TRACE, [("AutoModelForSequenceClassification", "X", "loaded")], EN,
+                                     html.PRESENTER_SCALE)
+    lane = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    auto = lane.index("AutoModelForSequence")
+    assert lane[auto:auto + 2] == ["AutoModelForSequence", "Classification"]
+    assert diagram.wrap("AutoConfig", 200, 12) == ["AutoConfig"]
+
+
+def test_a_missing_parts_reason_names_files_in_the_checkpoint_not_this_machines_paths():
+    reason = ("The folder '/models/convnext' has no tokenizer; /models/convnext/config.json names no "
+              "tokenizer_class.")
+    components = [("AutoTokenizer", reason, "absent")]
+    svg = diagram.resolution_diagram(TRACE, components, EN)
+    shown = "The folder &#x27;org/convnext&#x27; has no tokenizer; config.json names no tokenizer_class."
+    assert f"<title>{shown}</title>" in svg and "&#x27;/models/convnext&#x27;" not in svg
+    assert "/models/convnext/config.json" not in svg
+    view = resolution.render_resolution(TRACE, components, None, [], [], EN)
+    assert html.esc(reason) in view  # whole in the collapsed table of Auto classes
 
 
 def test_a_clean_load_report_is_a_quiet_line_and_an_unusual_one_a_highlighted_table():

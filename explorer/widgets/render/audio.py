@@ -27,7 +27,7 @@ def waveform_svg(samples: np.ndarray, width: int = WIDTH, height: int = HEIGHT, 
     half = height / 2
     upper = [f"{x:.1f},{half - y / peak * (half - 1):.1f}" for x, y in zip(xs, top)]
     lower = [f"{x:.1f},{half - y / peak * (half - 1):.1f}" for x, y in zip(xs[::-1], bottom[::-1])]
-    return (f'<svg width="{width}" height="{height}" style="background:#f8f9fa">'
+    return (f'<svg width="{width}" height="{height}" style="background:var(--jp-layout-color2,#f8f9fa)">'
             f'<polygon points="{" ".join(upper + lower)}" fill="{colour}"/></svg>')
 
 

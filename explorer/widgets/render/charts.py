@@ -12,18 +12,20 @@ from .html import esc, img, note
 
 HEATMAP_SIZE = 320  # pixels across a heatmap
 TILE = 64  # pixels across one channel of a feature map
+TRACK = "var(--jp-layout-color2,#eee)"  # behind a bar: light grey, or the dark theme's dark grey
 
 
 def bar_chart(rows: Sequence[tuple[str, float]]) -> str:
-    """(label, probability) rows, largest first, as horizontal bars."""
+    """(label, probability) rows, largest first, as horizontal bars: sized in em, so presenter mode enlarges
+    them with their labels; the track in the theme's colour."""
     lines = []
     for label, probability in rows:
         width = max(0.0, min(1.0, probability)) * 100
         lines.append(
-            f'<div style="display:flex;align-items:center;gap:6px;font-size:12px">'
-            f'<span style="width:160px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap">{esc(label)}</span>'
-            f'<span style="display:inline-block;width:240px;background:#eee">'
-            f'<span class="explorer-bar" style="display:block;width:{width:.1f}%;height:12px;background:#4c6ef5">'
+            f'<div style="display:flex;align-items:center;gap:0.5em;font-size:0.92em">'
+            f'<span style="width:13.4em;overflow:hidden;text-overflow:ellipsis;white-space:nowrap">{esc(label)}</span>'
+            f'<span style="display:inline-block;width:20em;background:{TRACK}">'
+            f'<span class="explorer-bar" style="display:block;width:{width:.1f}%;height:1em;background:#4c6ef5">'
             f"</span></span><span>{probability:.3f}</span></div>"
         )
     return "".join(lines)
@@ -56,7 +58,7 @@ def feature_grid(stages: Mapping[str, np.ndarray], labels: Mapping[str, str], ma
             for index, channel in enumerate(shown)
         )
         caption = f"{name}: {list(maps.shape)} ({labels['channels_shown']} {len(shown)}/{maps.shape[0]})"
-        blocks.append(f'<div><div style="font-size:12px"><b>{esc(caption)}</b></div>'
+        blocks.append(f'<div><div style="font-size:0.92em"><b>{esc(caption)}</b></div>'
                       f'<div style="display:grid;grid-template-columns:repeat(4,{TILE}px);gap:2px">{tiles}</div></div>')
     return f'<div class="explorer-feature-grid">{"".join(blocks)}</div>'
 

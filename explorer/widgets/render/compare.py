@@ -25,7 +25,7 @@ STYLE = """<style>
 /* ipywidgets' HTML widget keeps each line 28 px high (one widget row): the tables need the room */
 .explorer-compare .widget-html-content{line-height:1.35}
 .explorer-compare h4{font-size:13px}
-.explorer-compare td.explorer-compare-differs{background:#fff4e5}
+.explorer-compare td.explorer-compare-differs{background:rgba(245,124,0,.1)}
 .explorer-compare .explorer-compare-side{font-weight:bold;font-size:12px;margin:2px 0}
 </style>"""
 

@@ -1,6 +1,7 @@
 """The resolution diagram: what ``from_pretrained`` did, as an SVG. The reference on the left, then one lane per
 Auto class: the files it read (with their sizes), the key of the file that decided, and the class chosen (or
-why there is none). Drawn from ``ResolutionTrace.to_dict()`` and the session's components only."""
+why there is none). Drawn from ``ResolutionTrace.to_dict()`` and the session's components only. Its type and
+heights grow with ``scale`` (presenter mode); its width is its container's, so longer text is cut sooner."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ from typing import Any
 from ...trace import format_size
 from .html import esc
 
-LANE = 46  # px from one lane to the next
+# vertical sizes in SVG units at scale 1 (multiplied by ``scale``); columns keep their widths at any scale
+LANE = 46  # from one lane to the next
 BOX = 36  # box height
 TOP = 24  # room for the column headers
-CHAR = 6.6  # the average width of a 12px sans-serif character, to cut text that would overflow its box
+# the widest average width of a 12px character of a class or file name (DejaVu Sans, JupyterLab's system-ui on
+# Linux; other systems' fonts are narrower), regular and bold, to cut text that would overflow its box
+CHAR, BOLD_CHAR = 6.9, 7.6
 # (x, width) of the columns: reference, Auto class, files read, deciding key, class chosen
 COLUMNS = ((4, 190), (226, 220), (476, 230), (736, 210), (976, 240))
 WIDTH = COLUMNS[-1][0] + COLUMNS[-1][1] + 4
@@ -30,15 +34,37 @@ class Lane:
     key: list[str]  # the key of the decision that chose and its value, or nothing
 
 
-def fit(text: str, width: float, size: float = 12) -> str:
-    """``text`` cut with an ellipsis to fit ``width`` px at font ``size``."""
-    room = int(width / (CHAR * size / 12))
-    return text if len(text) <= room else text[: max(room - 1, 1)] + "\u2026"
+def room(width: float, size: float, bold: bool = False) -> int:
+    """How many characters of font ``size`` fit ``width`` px."""
+    return int(width / ((BOLD_CHAR if bold else CHAR) * size / 12))
+
+
+def fit(text: str, width: float, size: float = 12, bold: bool = False) -> str:
+    """``text`` cut with an ellipsis (as wide as two characters) to fit ``width`` px at font ``size``."""
+    chars = room(width, size, bold)
+    return text if len(text) <= chars else text[: max(chars - 2, 1)] + "\u2026"
+
+
+def wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:
+    """``text`` on one line, or on two split before its last capital that leaves a first line that fits ``width``
+    (a class name too long for its box: "AutoModelForSequence", "Classification")."""
+    chars = room(width, size, bold)
+    splits = [index for index in range(1, min(chars, len(text) - 1) + 1) if text[index].isupper()]
+    return [text] if len(text) <= chars or not splits else [text[:splits[-1]], text[splits[-1]:]]
+
+
+def without_paths(text: str, trace: Mapping[str, Any]) -> str:
+    """``text`` with this machine's paths of the checkpoint's files as their names in it, and of its folder as
+    the reference: a reason on a projector says which file, not where a cache or site-packages lies."""
+    for read in trace["files"]:
+        text = text.replace(read["path"], read["name"])
+    return text.replace(trace["location"], trace["reference"]) if trace["location"] else text
 
 
 def lane_for(component: tuple[str, str, str], trace: Mapping[str, Any]) -> Lane:
     """The decisions of one Auto class: those it made, and the weights its class read (stage = class name)."""
     auto, result, status = component
+    result = result if status == "loaded" else without_paths(result, trace)
     decisions = [d for d in trace["decisions"] if d["stage"] in (auto, result)]
     sizes = {read["name"]: read["size"] for read in trace["files"]}
     names = list(dict.fromkeys(d["file"] for d in decisions))
@@ -48,24 +74,34 @@ def lane_for(component: tuple[str, str, str], trace: Mapping[str, Any]) -> Lane:
     return Lane(auto, result, status, files, key)
 
 
-def box(column: int, y: float, lines: Sequence[str], css: str = "", title: str = "", last: int | None = None) -> str:
-    """A box in ``column`` (to column ``last``) at ``y`` with one or two lines of text (the first in bold when
-    the box is a class)."""
+def box(column: int, y: float, lines: Sequence[str], scale: float, css: str = "", title: str = "",
+        last: int | None = None) -> str:
+    """A box in ``column`` (to column ``last``) at ``y`` with one line, a name, or two, a name and a detail (the
+    name in bold when the box is a class chosen)."""
     x, width = COLUMNS[column]
     if last is not None:
         width = COLUMNS[last][0] + COLUMNS[last][1] - x
-    shown = [fit(line, width - 12, 12 if index == 0 else 11) for index, line in enumerate(lines[:2])]
-    baseline = y + (BOX / 2 + 4 if len(shown) == 1 else 15)
-    texts = "".join(text_line(x + 6, baseline + index * 14, line, first=index == 0, bold=css == "chosen")
-                    for index, line in enumerate(shown))
+    big, small, bold = 12 * scale, 11 * scale, css == "chosen"
+    if len(lines) == 1:  # a name: on two lines of its size when it is too long for one
+        rows = [(line, big, False) for line in wrap(lines[0], width - 12, big, bold)]
+    else:  # a name and a quiet detail
+        rows = [(lines[0], big, False), (lines[1], small, True)]
+    baseline = y + scale * (BOX / 2 + 4 if len(rows) == 1 else 15)
+    texts = "".join(text_line(x + 6, baseline + index * 14 * scale, fit(text, width - 12, size, bold and not quiet),
+                              size, quiet, bold and not quiet)
+                    for index, (text, size, quiet) in enumerate(rows))
     tip = f"<title>{esc(title or chr(10).join(lines))}</title>"
-    return (f'<g><rect class="{css}" x="{x}" y="{y}" width="{width}" height="{BOX}" rx="5">'
+    return (f'<g><rect class="{css}" x="{x}" y="{y:.0f}" width="{width}" height="{BOX * scale:.0f}" rx="5">'
             f"</rect>{tip}{texts}</g>")
 
 
-def text_line(x: float, y: float, text: str, first: bool, bold: bool) -> str:
-    """A box's first line (12px, bold in a chosen box) or second line (11px, quiet)."""
-    style = ('font-size="12" font-weight="bold"' if bold else 'font-size="12"') if first else 'font-size="11" class="quiet"'
+def text_line(x: float, y: float, text: str, size: float, quiet: bool, bold: bool) -> str:
+    """A line of a box: a name (bold in a chosen box) or a quiet detail."""
+    style = f'font-size="{size:.4g}"'
+    if quiet:
+        style += ' class="quiet"'
+    elif bold:
+        style += ' font-weight="bold"'
     return f'<text x="{x}" y="{y:.0f}" {style}>{esc(text)}</text>'
 
 
@@ -76,14 +112,14 @@ def arrow(x1: float, y1: float, x2: float, y2: float) -> str:
             f'<path d="M{x2 - 9},{y2 - 4:.0f} L{x2 - 3},{y2:.0f} L{x2 - 9},{y2 + 4:.0f}"></path>')
 
 
-def lane_svg(lane: Lane, y: float, source: tuple[float, float], labels: Mapping[str, str]) -> str:
+def lane_svg(lane: Lane, y: float, source: tuple[float, float], labels: Mapping[str, str], scale: float) -> str:
     """One lane: an arrow from the reference, the Auto class, its files, its key and its class."""
-    middle = y + BOX / 2
-    parts = [arrow(*source, COLUMNS[1][0], middle), box(1, y, [lane.auto])]
+    middle = y + BOX * scale / 2
+    parts = [arrow(*source, COLUMNS[1][0], middle), box(1, y, [lane.auto], scale)]
     if lane.status != "loaded":  # absent, pending or failed: the reason spans the remaining columns
         css = "absent" if lane.status == "pending" else lane.status
         parts.append(arrow(COLUMNS[1][0] + COLUMNS[1][1], middle, COLUMNS[2][0], middle))
-        parts.append(box(2, y, [labels[lane.status], lane.result], css, lane.result, last=4))
+        parts.append(box(2, y, [labels[lane.status], lane.result], scale, css, lane.result, last=4))
         return "".join(parts)
     shown = lane.files[:MAX_FILES]
     if len(lane.files) > MAX_FILES:
@@ -93,24 +129,25 @@ def lane_svg(lane: Lane, y: float, source: tuple[float, float], labels: Mapping[
     for column, (lines, css, title) in enumerate(columns, start=2):
         previous = COLUMNS[column - 1]
         parts.append(arrow(previous[0] + previous[1], middle, COLUMNS[column][0], middle))
-        parts.append(box(column, y, lines, css, title))
+        parts.append(box(column, y, lines, scale, css, title))
     return "".join(parts)
 
 
 def resolution_diagram(trace: Mapping[str, Any], components: Sequence[tuple[str, str, str]],
-                       labels: Mapping[str, str]) -> str:
+                       labels: Mapping[str, str], scale: float = 1.0) -> str:
     """``trace`` is ``ResolutionTrace.to_dict()``; ``components`` (Auto class, result, status) rows, one lane
-    each, in order."""
+    each, in order; ``scale`` the type's size over the app's (presenter mode's is larger)."""
     lanes = [lane_for(component, trace) for component in components]
-    height = TOP + LANE * len(lanes)
-    reference_y = TOP + (height - TOP) / 2 - BOX / 2
+    top, lane_height, box_height = TOP * scale, LANE * scale, BOX * scale
+    height = round(top + lane_height * len(lanes))
+    reference_y = top + (height - top) / 2 - box_height / 2
     catalog = next((d["note"] for d in trace["decisions"] if d["stage"] == "catalog"), "")
     where = catalog or trace["location"]
     headers = (labels["reference"], labels["auto_class"], labels["files_read"], labels["key"], labels["resolved_to"])
-    parts = [f'<text x="{x}" y="14" font-size="11" class="quiet">{esc(header)}</text>'
+    parts = [f'<text x="{x}" y="{14 * scale:.0f}" font-size="{11 * scale:.4g}" class="quiet">{esc(header)}</text>'
              for (x, _), header in zip(COLUMNS, headers)]
-    parts.append(box(0, reference_y, [trace["reference"], where], "chosen"))
-    source = (COLUMNS[0][0] + COLUMNS[0][1], reference_y + BOX / 2)
-    parts += [lane_svg(lane, TOP + index * LANE, source, labels) for index, lane in enumerate(lanes)]
+    parts.append(box(0, reference_y, [trace["reference"], where], scale, "chosen"))
+    source = (COLUMNS[0][0] + COLUMNS[0][1], reference_y + box_height / 2)
+    parts += [lane_svg(lane, top + index * lane_height, source, labels, scale) for index, lane in enumerate(lanes)]
     return (f'<svg class="explorer-diagram" xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
             f'viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{esc(labels["diagram"])}">{"".join(parts)}</svg>')

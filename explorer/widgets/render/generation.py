@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .colors import probability_colour
+from .charts import TRACK
 from .html import esc, note, section
 
 BAR_WIDTH = 200  # pixels of a probability of 1
@@ -33,7 +34,7 @@ def visible(text: str) -> str:
 
 def bar(probability: float, colour: str) -> str:
     width = max(0.0, min(1.0, probability)) * BAR_WIDTH
-    return (f'<span style="display:inline-block;width:{BAR_WIDTH}px;background:#eee">'
+    return (f'<span style="display:inline-block;width:{BAR_WIDTH}px;background:{TRACK}">'
             f'<span style="display:block;width:{width:.1f}px;height:10px;background:{colour}"></span></span>')
 
 
@@ -55,9 +56,10 @@ def distribution(candidates: Sequence[Candidate], kept_count: int, vocab_size: i
                  chosen_id: int | None, labels: Mapping[str, str]) -> str:
     """``candidates`` the most likely tokens, most likely first; ``kept_count`` how many tokens of the whole
     vocabulary the warpers keep; ``chosen_id`` the token this step picked (None before it is picked)."""
-    header = (f'<div style="display:flex;gap:6px;font-size:11px;color:#555"><span style="width:120px">'
-              f'{esc(labels["token"])}</span><span style="width:{BAR_WIDTH + 40}px">{esc(labels["model_probability"])}'
-              f'</span><span>{esc(labels["sampling_probability"])}</span></div>')
+    header = (f'<div style="display:flex;gap:6px;font-size:11px;color:var(--jp-content-font-color2,#555)">'
+              f'<span style="width:120px">{esc(labels["token"])}</span>'
+              f'<span style="width:{BAR_WIDTH + 40}px">{esc(labels["model_probability"])}</span>'
+              f'<span>{esc(labels["sampling_probability"])}</span></div>')
     rows = "".join(candidate_row(candidate, candidate.token_id == chosen_id) for candidate in candidates)
     summary = note(f"{labels['sampling_set']}: {kept_count:,} / {vocab_size:,} {labels['tokens_count']}")
     body = f'<div class="explorer-next-token" data-kept="{kept_count}">{header}{rows}</div>{summary}'

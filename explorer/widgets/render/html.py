@@ -12,6 +12,8 @@ from PIL import Image
 
 from ...trace import format_size
 
+PRESENTER_SCALE = 18 / 13  # presenter mode's type over the app's (font-size of .explorer-presenter, .explorer-app)
+
 # One style block, scoped to the app's root class, so the panels need no stylesheet of their own. Colours are
 # JupyterLab's theme variables (with fallbacks for other front ends), so the app follows light and dark themes;
 # sizes are in em of the app's root, which presenter mode enlarges. Nothing is fetched from anywhere.
@@ -23,7 +25,8 @@ STYLE = """<style>
 .explorer-app.explorer-presenter{font-size:18px;--jp-widgets-font-size:18px;--jp-widgets-inline-height:36px;
  --explorer-text:var(--jp-content-font-color0,#000);--explorer-quiet:var(--jp-content-font-color1,#111);
  --explorer-line:var(--jp-border-color0,#555)}
-.explorer-app.explorer-presenter .explorer-table,.explorer-app.explorer-presenter .explorer-diagram text{font-weight:600}
+/* not the diagram's text: its renderer enlarges it (PRESENTER_SCALE) and cuts it to widths of its own weights */
+.explorer-app.explorer-presenter .explorer-table{font-weight:600}
 .explorer-app table.explorer-table{border-collapse:collapse;font-size:0.92em;margin:4px 0}
 .explorer-app table.explorer-table td,.explorer-app table.explorer-table th{border:1px solid var(--explorer-line);
  padding:2px 6px;text-align:left;vertical-align:top}

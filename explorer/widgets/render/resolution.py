@@ -77,14 +77,14 @@ def load_report_html(report: Mapping[str, Any], labels: Mapping[str, str]) -> st
 def render_resolution(trace: Mapping[str, Any], components: Sequence[tuple[str, str, str]],
                       config: Mapping[str, Any] | None, parameters: Sequence[tuple[str, int]],
                       reports: Sequence[Mapping[str, Any]], labels: Mapping[str, str],
-                      messages: Sequence[Mapping[str, str]] = ()) -> str:
+                      messages: Sequence[Mapping[str, str]] = (), scale: float = 1.0) -> str:
     """The diagram of what from_pretrained did, the load reports (one line each when clean) and the messages
     caught while loading; the details in collapsible sections below. ``trace`` is ``ResolutionTrace.to_dict()``,
     ``config`` ``config.to_dict()``, ``parameters`` (module path, count) rows, ``reports`` ``LoadReport.to_dict()``
-    of each model loaded, ``messages`` ``logs.Message.to_dict()``."""
+    of each model loaded, ``messages`` ``logs.Message.to_dict()``, ``scale`` the diagram's type (presenter mode)."""
     revision = f" @ {trace['revision']}" if trace["revision"] else ""
     parts = [note(f"{trace['reference']}{revision}"),
-             resolution_diagram(trace, components, labels),
+             resolution_diagram(trace, components, labels, scale),
              *(load_report_html(report, labels) for report in reports)]
     if messages:
         parts.append(details(f"{labels['messages']} ({len(messages)})", messages_html(messages), opened=True))
