@@ -27,8 +27,9 @@ def test_the_distribution_marks_kept_dropped_and_chosen_tokens():
 
 def test_bars_are_as_wide_as_their_probabilities():
     view = generation.distribution(candidates(), 2, 320, "Next", chosen_id=None, labels=EN)
-    widths = [float(w) for w in re.findall(r"width:([0-9.]+)px;height:10px", view)]
-    assert widths == [0.5 * 200, 0.625 * 200, 0.3 * 200, 0.375 * 200, 0.2 * 200]
+    widths = [float(w) for w in re.findall(r"width:([0-9.]+)em;height:0.8em", view)]
+    assert widths == [0.5 * 16, 0.625 * 16, 0.3 * 16, 0.375 * 16, 0.2 * 16]
+    assert "px" not in view  # sized in em: presenter mode's larger type enlarges the rows
     assert "chosen" not in view
 
 

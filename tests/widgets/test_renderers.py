@@ -275,6 +275,12 @@ def test_a_class_name_too_long_for_its_box_goes_on_two_lines_split_at_a_capital(
     assert diagram.wrap("AutoConfig", 200, 12) == ["AutoConfig"]
 
 
+def test_a_file_too_long_for_its_box_goes_on_two_lines_with_its_size_whole_and_prose_is_not_split():
+    assert diagram.wrap("preprocessor_config.json \u00b7 337 B", 150, 12) == ["preprocessor_config.json", "337 B"]
+    assert diagram.wrap("The folder has no image processor settings B", 150, 12) == [
+        "The folder has no image processor settings B"]
+
+
 def test_a_missing_parts_reason_names_files_in_the_checkpoint_not_this_machines_paths():
     reason = ("The folder '/models/convnext' has no tokenizer; /models/convnext/config.json names no "
               "tokenizer_class.")

@@ -34,6 +34,9 @@ class Lane:
     key: list[str]  # the key of the decision that chose and its value, or nothing
 
 
+FILE_SIZE_DOT = " \u00b7 "  # between a file's name and its size
+
+
 def room(width: float, size: float, bold: bool = False) -> int:
     """How many characters of font ``size`` fit ``width`` px."""
     return int(width / ((BOLD_CHAR if bold else CHAR) * size / 12))
@@ -46,11 +49,17 @@ def fit(text: str, width: float, size: float = 12, bold: bool = False) -> str:
 
 
 def wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:
-    """``text`` on one line, or on two split before its last capital that leaves a first line that fits ``width``
-    (a class name too long for its box: "AutoModelForSequence", "Classification")."""
+    """``text`` on one line, or on two when it is too long for ``width``: a file and its size at the dot between
+    them ("preprocessor_config.json", "337 B"); a class name before its last capital that leaves a first line
+    that fits ("AutoModelForSequence", "Classification"). Other text stays on one line, to be cut."""
     chars = room(width, size, bold)
+    if len(text) <= chars:
+        return [text]
+    name, dot, detail = text.partition(FILE_SIZE_DOT)
+    if dot:
+        return [name, detail]
     splits = [index for index in range(1, min(chars, len(text) - 1) + 1) if text[index].isupper()]
-    return [text] if len(text) <= chars or not splits else [text[:splits[-1]], text[splits[-1]:]]
+    return [text[:splits[-1]], text[splits[-1]:]] if splits and text.isidentifier() else [text]
 
 
 def without_paths(text: str, trace: Mapping[str, Any]) -> str:
@@ -68,7 +77,7 @@ def lane_for(component: tuple[str, str, str], trace: Mapping[str, Any]) -> Lane:
     decisions = [d for d in trace["decisions"] if d["stage"] in (auto, result)]
     sizes = {read["name"]: read["size"] for read in trace["files"]}
     names = list(dict.fromkeys(d["file"] for d in decisions))
-    files = [f"{name} \u00b7 {format_size(sizes[name])}" if name in sizes else name for name in names]
+    files = [f"{name}{FILE_SIZE_DOT}{format_size(sizes[name])}" if name in sizes else name for name in names]
     keyed = [d for d in decisions if d["key"]]
     key = [keyed[-1]["key"], repr(keyed[-1]["value"])] if keyed else []
     return Lane(auto, result, status, files, key)

@@ -12,7 +12,11 @@ from .colors import probability_colour
 from .charts import TRACK
 from .html import esc, note, section
 
-BAR_WIDTH = 200  # pixels of a probability of 1
+# Sized in em of the rows' type, so presenter mode enlarges them with their text
+BAR_EM = 16  # a probability of 1
+TOKEN_EM = 10  # the token column
+NUMBER_EM = 3  # a probability's "0.000" in monospace
+ROW_STYLE = "display:flex;align-items:center;gap:0.5em;font-size:0.92em"
 
 
 @dataclass
@@ -33,9 +37,9 @@ def visible(text: str) -> str:
 
 
 def bar(probability: float, colour: str) -> str:
-    width = max(0.0, min(1.0, probability)) * BAR_WIDTH
-    return (f'<span style="display:inline-block;width:{BAR_WIDTH}px;background:{TRACK}">'
-            f'<span style="display:block;width:{width:.1f}px;height:10px;background:{colour}"></span></span>')
+    width = max(0.0, min(1.0, probability)) * BAR_EM
+    return (f'<span style="display:inline-block;width:{BAR_EM}em;background:{TRACK}">'
+            f'<span style="display:block;width:{width:.2f}em;height:0.8em;background:{colour}"></span></span>')
 
 
 def candidate_row(candidate: Candidate, chosen: bool) -> str:
@@ -47,19 +51,21 @@ def candidate_row(candidate: Candidate, chosen: bool) -> str:
     return (f'<div class="explorer-candidate {state}" data-token-id="{candidate.token_id}" '
             f'data-probability="{candidate.probability:.6f}" '
             f'data-sampling-probability="{candidate.sampling_probability:.6f}" '
-            f'style="display:flex;align-items:center;gap:6px;font-size:12px;font-family:monospace">'
-            f'<span style="width:120px;overflow:hidden;white-space:nowrap" title="id {candidate.token_id}">{label}'
-            f"</span>{bar(candidate.probability, '#4c6ef5')}<span>{candidate.probability:.3f}</span>{sampling}</div>")
+            f'style="{ROW_STYLE};font-family:monospace">'
+            f'<span style="width:{TOKEN_EM}em;overflow:hidden;white-space:nowrap" title="id {candidate.token_id}">'
+            f"{label}</span>{bar(candidate.probability, '#4c6ef5')}<span>{candidate.probability:.3f}</span>{sampling}"
+            "</div>")
 
 
 def distribution(candidates: Sequence[Candidate], kept_count: int, vocab_size: int, title: str,
                  chosen_id: int | None, labels: Mapping[str, str]) -> str:
     """``candidates`` the most likely tokens, most likely first; ``kept_count`` how many tokens of the whole
     vocabulary the warpers keep; ``chosen_id`` the token this step picked (None before it is picked)."""
-    header = (f'<div style="display:flex;gap:6px;font-size:11px;color:var(--jp-content-font-color2,#555)">'
-              f'<span style="width:120px">{esc(labels["token"])}</span>'
-              f'<span style="width:{BAR_WIDTH + 40}px">{esc(labels["model_probability"])}</span>'
-              f'<span>{esc(labels["sampling_probability"])}</span></div>')
+    # the rows' type size and gaps, so each title sits over its column at any size; the titles in smaller type
+    header = (f'<div style="{ROW_STYLE};color:var(--jp-content-font-color2,#555)">'
+              f'<span style="width:{TOKEN_EM}em"><small>{esc(labels["token"])}</small></span>'
+              f'<span style="width:{BAR_EM + 0.5 + NUMBER_EM}em"><small>{esc(labels["model_probability"])}</small>'
+              f'</span><span><small>{esc(labels["sampling_probability"])}</small></span></div>')
     rows = "".join(candidate_row(candidate, candidate.token_id == chosen_id) for candidate in candidates)
     summary = note(f"{labels['sampling_set']}: {kept_count:,} / {vocab_size:,} {labels['tokens_count']}")
     body = f'<div class="explorer-next-token" data-kept="{kept_count}">{header}{rows}</div>{summary}'
@@ -79,7 +85,7 @@ def chat_prompt(rendered: str, special_tokens: Sequence[str], labels: Mapping[st
             parts.append(esc(rendered[cursor:end]))
             cursor = end
         else:
-            parts.append(f'<span class="explorer-special-token" style="background:#e7f5ff;border:1px dashed #1c7ed6">'
+            parts.append(f'<span class="explorer-special-token" style="background:rgba(28,126,214,.15);border:1px dashed #1c7ed6">'
                          f"{esc(token)}</span>")
             cursor += len(token)
     return section(labels["chat_rendered"], f'<div class="explorer-source explorer-chat-prompt">{"".join(parts)}</div>')
