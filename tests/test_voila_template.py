@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -46,7 +47,10 @@ def render(template: str) -> str:
                                                      extra_context=context, page_config=dict(SERVER_PAGE_CONFIG))
         return "".join([html async for html, _ in parts])
 
-    return asyncio.run(page())
+    # in a thread of its own: after the browser tests, Playwright's sync API leaves an event loop running in
+    # this one, where asyncio.run refuses to start
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(lambda: asyncio.run(page())).result()
 
 
 def elsewhere(html: str) -> list[str]:
