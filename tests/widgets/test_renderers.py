@@ -275,6 +275,26 @@ def test_a_class_name_too_long_for_its_box_goes_on_two_lines_split_at_a_capital(
     assert diagram.wrap("AutoConfig", 200, 12) == ["AutoConfig"]
 
 
+@pytest.mark.parametrize(("scale", "names"), [
+    (1.0, ["sentence-transformers/", "all-MiniLM-L6-v2"]),
+    (html.PRESENTER_SCALE, ["sentence-", "transformers/", "all-MiniLM-L6-v2"]),
+])
+def test_a_long_reference_is_broken_after_slashes_and_hyphens_in_a_taller_box_centred_on_the_lanes(scale, names):
+    trace = {**TRACE, "reference": "sentence-transformers/all-MiniLM-L6-v2"}
+    svg = diagram.resolution_diagram(trace, COMPONENTS, EN, scale)
+    width, height, lines = boxes(svg)[0]
+    assert [text for _, text in lines][:-1] == names
+    assert height == round((diagram.BOX + 14 * (len(names) - 1)) * scale)
+    for size, text in lines:
+        assert len(text) * diagram.BOLD_CHAR * size / 12 <= width - 12, (text, width)
+    top = float(re.search(r'<rect class="chosen" x="4" y="([\d.]+)"', svg).group(1))
+    assert top + height / 2 == pytest.approx(diagram.TOP * scale + (svg_height(svg) - diagram.TOP * scale) / 2, abs=1)
+    short = boxes(diagram.resolution_diagram(TRACE, COMPONENTS, EN, scale))[0]
+    assert [text for _, text in short[2]][0] == "org/convnext" and short[1] == round(diagram.BOX * scale)
+    assert diagram.reference_names("a-" * 60, scale)[-1].endswith("a-")  # at most three lines, the last cut
+    assert len(diagram.reference_names("a-" * 60, scale)) == diagram.MAX_REFERENCE_LINES
+
+
 def test_a_file_too_long_for_its_box_goes_on_two_lines_with_its_size_whole_and_prose_is_not_split():
     assert diagram.wrap("preprocessor_config.json \u00b7 337 B", 150, 12) == ["preprocessor_config.json", "337 B"]
     assert diagram.wrap("The folder has no image processor settings B", 150, 12) == [

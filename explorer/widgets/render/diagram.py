@@ -5,6 +5,7 @@ heights grow with ``scale`` (presenter mode); its width is its container's, so l
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +36,7 @@ class Lane:
 
 
 FILE_SIZE_DOT = " \u00b7 "  # between a file's name and its size
+MAX_REFERENCE_LINES = 3
 
 
 def room(width: float, size: float, bold: bool = False) -> int:
@@ -84,9 +86,10 @@ def lane_for(component: tuple[str, str, str], trace: Mapping[str, Any]) -> Lane:
 
 
 def box(column: int, y: float, lines: Sequence[str], scale: float, css: str = "", title: str = "",
-        last: int | None = None) -> str:
+        last: int | None = None, names: Sequence[str] = ()) -> str:
     """A box in ``column`` (to column ``last``) at ``y`` with one line, a name, or two, a name and a detail (the
-    name in bold when the box is a class chosen)."""
+    name in bold when the box is a class chosen); ``names``, when given, the name's lines (the box grows by a
+    line for each after the first)."""
     x, width = COLUMNS[column]
     if last is not None:
         width = COLUMNS[last][0] + COLUMNS[last][1] - x
@@ -94,14 +97,33 @@ def box(column: int, y: float, lines: Sequence[str], scale: float, css: str = ""
     if len(lines) == 1:  # a name: on two lines of its size when it is too long for one
         rows = [(line, big, False) for line in wrap(lines[0], width - 12, big, bold)]
     else:  # a name and a quiet detail
-        rows = [(lines[0], big, False), (lines[1], small, True)]
+        rows = [(name, big, False) for name in names or lines[:1]] + [(lines[1], small, True)]
     baseline = y + scale * (BOX / 2 + 4 if len(rows) == 1 else 15)
     texts = "".join(text_line(x + 6, baseline + index * 14 * scale, fit(text, width - 12, size, bold and not quiet),
                               size, quiet, bold and not quiet)
                     for index, (text, size, quiet) in enumerate(rows))
     tip = f"<title>{esc(title or chr(10).join(lines))}</title>"
-    return (f'<g><rect class="{css}" x="{x}" y="{y:.0f}" width="{width}" height="{BOX * scale:.0f}" rx="5">'
-            f"</rect>{tip}{texts}</g>")
+    return (f'<g><rect class="{css}" x="{x}" y="{y:.0f}" width="{width}" height="{box_height(rows, scale):.0f}" '
+            f'rx="5"></rect>{tip}{texts}</g>')
+
+
+def box_height(rows: Sequence[Any], scale: float) -> float:
+    """A box's height: room for two rows, and a row's more for each beyond."""
+    return (BOX + 14 * max(0, len(rows) - 2)) * scale
+
+
+def reference_names(reference: str, scale: float) -> list[str]:
+    """The reference, the id the room reads first, on as many lines (up to three) as its box needs, broken after
+    a slash or a hyphen: "sentence-transformers/", "all-MiniLM-L6-v2"; in presenter mode's larger type
+    "sentence-", "transformers/", "all-MiniLM-L6-v2". A part longer than a line is cut."""
+    chars = room(COLUMNS[0][1] - 12, 12 * scale, bold=True)
+    lines = [""]
+    for part in re.findall(r"[^/-]+[/-]?|[/-]", reference):
+        if lines[-1] and len(lines[-1] + part) > chars and len(lines) < MAX_REFERENCE_LINES:
+            lines.append(part)
+        else:
+            lines[-1] += part
+    return lines
 
 
 def text_line(x: float, y: float, text: str, size: float, quiet: bool, bold: bool) -> str:
@@ -147,16 +169,17 @@ def resolution_diagram(trace: Mapping[str, Any], components: Sequence[tuple[str,
     """``trace`` is ``ResolutionTrace.to_dict()``; ``components`` (Auto class, result, status) rows, one lane
     each, in order; ``scale`` the type's size over the app's (presenter mode's is larger)."""
     lanes = [lane_for(component, trace) for component in components]
-    top, lane_height, box_height = TOP * scale, LANE * scale, BOX * scale
+    top, lane_height = TOP * scale, LANE * scale
     height = round(top + lane_height * len(lanes))
-    reference_y = top + (height - top) / 2 - box_height / 2
+    names = reference_names(trace["reference"], scale)
+    reference_y = top + (height - top) / 2 - box_height(names + ["detail"], scale) / 2
     catalog = next((d["note"] for d in trace["decisions"] if d["stage"] == "catalog"), "")
     where = catalog or trace["location"]
     headers = (labels["reference"], labels["auto_class"], labels["files_read"], labels["key"], labels["resolved_to"])
     parts = [f'<text x="{x}" y="{14 * scale:.0f}" font-size="{11 * scale:.4g}" class="quiet">{esc(header)}</text>'
              for (x, _), header in zip(COLUMNS, headers)]
-    parts.append(box(0, reference_y, [trace["reference"], where], scale, "chosen"))
-    source = (COLUMNS[0][0] + COLUMNS[0][1], reference_y + box_height / 2)
+    parts.append(box(0, reference_y, [trace["reference"], where], scale, "chosen", names=names))
+    source = (COLUMNS[0][0] + COLUMNS[0][1], top + (height - top) / 2)
     parts += [lane_svg(lane, top + index * lane_height, source, labels, scale) for index, lane in enumerate(lanes)]
     return (f'<svg class="explorer-diagram" xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
             f'viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{esc(labels["diagram"])}">{"".join(parts)}</svg>')
