@@ -259,8 +259,9 @@ def limits(results: dict, flops: dict[str, dict[str, int]], peak: float) -> str:
             forward, call = (statistics.median(samples[name][key]) for key in ("forward", "call"))
             lines.append(f"| {task} | {name} | {flops[task][name] / 1e9:.1f} | {forward / call:.1%} | "
                          f"{flops[task][name] / forward / 1e9:.0f} |")
-    return (f"What limits each task (FLOPs counted by torch's FlopCounterMode; times are the medians above). This "
-            f"machine's float32 2048 x 2048 matrix product runs at {peak:.0f} GFLOP/s.\n\n" + "\n".join(lines))
+    return ("What limits each task (FLOPs counted by torch's FlopCounterMode; times are medians over the processes "
+            f"above). This machine's float32 2048 x 2048 matrix product runs at {peak:.0f} GFLOP/s.\n\n"
+            + "\n".join(lines))
 
 
 def main() -> None:

@@ -56,7 +56,8 @@ def test_lab_opens_jupyterlab_on_the_explorer_notebook(monkeypatch):
 
 def test_lab_puts_the_voila_template_first_on_jupyter_path():
     assert (JUPYTER_DATA / "voila" / "templates" / "explorer" / "conf.json").is_file()
-    assert lab_environment({"JUPYTER_PATH": "/srv/jupyter"})["JUPYTER_PATH"] == f"{JUPYTER_DATA}{os.pathsep}/srv/jupyter"
+    earlier = {"JUPYTER_PATH": "/srv/jupyter"}
+    assert lab_environment(earlier)["JUPYTER_PATH"] == f"{JUPYTER_DATA}{os.pathsep}/srv/jupyter"
 
 
 def test_lab_selects_the_voila_template_only_when_voila_is_installed(monkeypatch):

@@ -171,15 +171,16 @@ def resolution_diagram(trace: Mapping[str, Any], components: Sequence[tuple[str,
     lanes = [lane_for(component, trace) for component in components]
     top, lane_height = TOP * scale, LANE * scale
     height = round(top + lane_height * len(lanes))
-    names = reference_names(trace["reference"], scale)
-    reference_y = top + (height - top) / 2 - box_height(names + ["detail"], scale) / 2
+    middle = top + (height - top) / 2  # of the lanes: the reference box is centred on it, its arrows leave from it
     catalog = next((d["note"] for d in trace["decisions"] if d["stage"] == "catalog"), "")
     where = catalog or trace["location"]
+    names = reference_names(trace["reference"], scale)
     headers = (labels["reference"], labels["auto_class"], labels["files_read"], labels["key"], labels["resolved_to"])
     parts = [f'<text x="{x}" y="{14 * scale:.0f}" font-size="{11 * scale:.4g}" class="quiet">{esc(header)}</text>'
              for (x, _), header in zip(COLUMNS, headers)]
-    parts.append(box(0, reference_y, [trace["reference"], where], scale, "chosen", names=names))
-    source = (COLUMNS[0][0] + COLUMNS[0][1], top + (height - top) / 2)
+    parts.append(box(0, middle - box_height([*names, where], scale) / 2, [trace["reference"], where], scale, "chosen",
+                     names=names))
+    source = (COLUMNS[0][0] + COLUMNS[0][1], middle)
     parts += [lane_svg(lane, top + index * lane_height, source, labels, scale) for index, lane in enumerate(lanes)]
     return (f'<svg class="explorer-diagram" xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
             f'viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{esc(labels["diagram"])}">{"".join(parts)}</svg>')

@@ -85,8 +85,8 @@ def chat_prompt(rendered: str, special_tokens: Sequence[str], labels: Mapping[st
             parts.append(esc(rendered[cursor:end]))
             cursor = end
         else:
-            parts.append(f'<span class="explorer-special-token" style="background:rgba(28,126,214,.15);border:1px dashed #1c7ed6">'
-                         f"{esc(token)}</span>")
+            parts.append('<span class="explorer-special-token" '
+                         f'style="background:rgba(28,126,214,.15);border:1px dashed #1c7ed6">{esc(token)}</span>')
             cursor += len(token)
     return section(labels["chat_rendered"], f'<div class="explorer-source explorer-chat-prompt">{"".join(parts)}</div>')
 
