@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 import torch
@@ -84,6 +85,15 @@ def test_a_learner_killed_mid_download_leaves_nothing_another_reads(served, tiny
         learner.communicate(timeout=30)
 
 
+def size_now(path: Path) -> int:
+    """The file's size, 0 once it is gone: a small file's .incomplete is renamed to its blob between a glob that
+    lists it and the stat."""
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
 def killed_mid_download(learner, served, tiny, tmp_path):  # noqa: F811
     wait_for(lambda: (tmp_path / "ready-killed").exists())
     (tmp_path / "go").touch()
@@ -91,7 +101,7 @@ def killed_mid_download(learner, served, tiny, tmp_path):  # noqa: F811
 
     def partial_written():
         # more than Python's 8 KB write buffer: part of the file is on disk
-        return [p for p in blobs.glob("*.incomplete") if p.stat().st_size >= 8192] if blobs.is_dir() else []
+        return [p for p in blobs.glob("*.incomplete") if size_now(p) >= 8192] if blobs.is_dir() else []
 
     wait_for(partial_written)
     learner.send_signal(signal.SIGKILL)
