@@ -49,3 +49,11 @@ def test_the_app_shows_the_chosen_language(lang, checkpoints):
     assert table["auto_classes"] in app.panels["resolution"].output.value
     assert table["step_postprocessing"] in app.show("outputs").output.value
     assert i18n.EN["auto_classes"] not in app.panels["resolution"].output.value
+
+
+def test_the_chinese_labels_say_token_as_the_glossary_does():
+    """The glossary's Chinese for tokenize and token classification is 标记化 and 标记分类, and the notebooks say 标记
+    for a token: so does every label (another word for it, 词元, would read as a different thing)."""
+    chinese = i18n.TABLES["zh"]
+    assert chinese["token"] == chinese["tokens"] == "标记"
+    assert [key for key, label in chinese.items() if "词元" in label] == []
